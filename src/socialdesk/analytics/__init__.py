@@ -1,0 +1,1 @@
+"""Measures computed from stored messages and events (definitions in design.md)."""

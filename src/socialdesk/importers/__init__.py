@@ -1,0 +1,1 @@
+"""Importers: history from files, through the same ingest pipeline as live traffic."""

@@ -1,0 +1,1 @@
+"""The ingest path: raw event → dedupe → contact → threading → persist → notify."""

@@ -1,0 +1,1 @@
+"""Use-cases that agents, the API and the CLI call; each writes its rows and events together."""
