@@ -110,4 +110,3 @@ def first_response_by_account(
         )
     result.sort(key=lambda a: (a.platform, a.handle.lower()))
     return result
-

@@ -10,14 +10,13 @@ design.md says: the account of the parent message, else the brand that first rep
 from __future__ import annotations
 
 import csv
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from socialdesk.domain.types import (
@@ -47,8 +46,12 @@ COLUMNS = (
     "in_response_to_tweet_id",
 )
 _REQUIRED = 5  # the columns up to and including ``text``
-_MONTHS = {m: i for i, m in enumerate(
-    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
 
 csv.field_size_limit(10_000_000)
 
@@ -97,8 +100,9 @@ def parse_twitter_time(value: str) -> datetime:
     parts = value.split()
     if len(parts) == 6 and parts[4] == "+0000" and parts[1] in _MONTHS:
         hh, mm, ss = parts[3].split(":")
-        return datetime(int(parts[5]), _MONTHS[parts[1]], int(parts[2]), int(hh), int(mm),
-                        int(ss), tzinfo=UTC)
+        return datetime(
+            int(parts[5]), _MONTHS[parts[1]], int(parts[2]), int(hh), int(mm), int(ss), tzinfo=UTC
+        )
     return datetime.strptime(value, "%a %b %d %H:%M:%S %z %Y").astimezone(UTC)
 
 
@@ -167,12 +171,10 @@ def read_twcs(stream: TextIO, problems: list[RowProblem]) -> Iterator[tuple[int,
             continue
         if len(fields) < width:
             if len(data) < _REQUIRED:
-                problems.append(
-                    RowProblem(start, f"expected {width} fields, found {len(fields)}")
-                )
+                problems.append(RowProblem(start, f"expected {width} fields, found {len(fields)}"))
                 continue
             # A row broken inside its text keeps its tweet; the reply links are lost.
-            missing = ", ".join(COLUMNS[len(data):])
+            missing = ", ".join(COLUMNS[len(data) :])
             problems.append(
                 RowProblem(start, f"row ends early; {missing} taken as empty", skipped=False)
             )
@@ -192,7 +194,8 @@ def _derive_accounts(tweets: dict[str, Tweet]) -> dict[str, str | None]:
 
     def first_brand_reply(tweet: Tweet) -> str | None:
         candidates = [
-            tweets[i] for i in set(tweet.responses) | replies.get(tweet.tweet_id, set())
+            tweets[i]
+            for i in set(tweet.responses) | replies.get(tweet.tweet_id, set())
             if i in tweets and not tweets[i].inbound
         ]
         if not candidates:
@@ -263,8 +266,12 @@ def resolve_idle_conversations(
 ) -> int:
     """Resolve open conversations idle for ``resolve_after`` at ``now`` (message time)."""
     rows = session.execute(
-        select(Conversation.id, Conversation.contact_id, Conversation.status,
-               Conversation.last_message_at).where(
+        select(
+            Conversation.id,
+            Conversation.contact_id,
+            Conversation.status,
+            Conversation.last_message_at,
+        ).where(
             Conversation.workspace_id == workspace_id,
             Conversation.status != ConversationStatus.RESOLVED.value,
             Conversation.last_message_at <= now - resolve_after,
@@ -275,12 +282,18 @@ def resolve_idle_conversations(
     recorded = utcnow()
     session.execute(
         update(Conversation),
-        [{"id": r.id, "status": ConversationStatus.RESOLVED.value,
-          "resolved_at": r.last_message_at + resolve_after, "updated_at": recorded}
-         for r in rows],
+        [
+            {
+                "id": r.id,
+                "status": ConversationStatus.RESOLVED.value,
+                "resolved_at": r.last_message_at + resolve_after,
+                "updated_at": recorded,
+            }
+            for r in rows
+        ],
     )
     session.execute(
-        Event.__table__.insert(),
+        insert(Event),
         [
             {
                 "workspace_id": workspace_id,
@@ -309,6 +322,7 @@ def import_twcs(
     resolve_after: timedelta = timedelta(hours=24),
     batch_size: int = 5000,
     on_read: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
     on_progress: ProgressFn | None = None,
 ) -> ImportReport:
     """Import a TWCS file; running it again adds nothing."""
@@ -319,8 +333,11 @@ def import_twcs(
         for line, tweet in read_twcs(stream, report.problems):
             report.rows += 1
             if tweet.tweet_id in tweets:
-                report.problems.append(RowProblem(
-                    line, f"tweet {tweet.tweet_id} already on line {first_line[tweet.tweet_id]}"))
+                report.problems.append(
+                    RowProblem(
+                        line, f"tweet {tweet.tweet_id} already on line {first_line[tweet.tweet_id]}"
+                    )
+                )
                 continue
             tweets[tweet.tweet_id] = tweet
             first_line[tweet.tweet_id] = line
@@ -335,6 +352,8 @@ def import_twcs(
     events = platform_time_order(_events(tweets, account_ids))
     del tweets
     latest = max((e.platform_time for e in events), default=None)
+    if on_total is not None:
+        on_total(len(events))
     for start in range(0, len(events), batch_size):
         chunk = events[start : start + batch_size]
         with db.session() as session:
@@ -351,7 +370,3 @@ def import_twcs(
                 session, workspace_id, now=latest, resolve_after=resolve_after
             )
     return report
-
-
-def default_stream_is_tty() -> bool:
-    return sys.stderr.isatty()

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, tuple_, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from socialdesk.domain.threading import ConversationRef, thread_inbound
@@ -52,9 +52,7 @@ def platform_time_order(events: Sequence[InboundEvent]) -> list[InboundEvent]:
     Platforms' clocks disagree (a brand reply can read earlier than the tweet it answers); the
     reply is then handled right after its parent so that it can join its conversation.
     """
-    by_time = sorted(
-        events, key=lambda e: (e.platform_time, _id_sort_key(e.platform_message_id))
-    )
+    by_time = sorted(events, key=lambda e: (e.platform_time, _id_sort_key(e.platform_message_id)))
     in_batch = {(e.platform, e.platform_message_id) for e in by_time}
     done: set[tuple[str, str]] = set()
     waiting: dict[tuple[str, str], list[InboundEvent]] = defaultdict(list)
@@ -101,6 +99,7 @@ class _Conv:
     message_count: int = 0
     created_at: datetime | None = None
     dirty: bool = False
+    is_new: bool = False
     events: list[dict[str, Any]] = field(default_factory=list)
 
     def ref(self, key: int) -> ConversationRef:
@@ -184,7 +183,7 @@ class _Batch:
             if event.reply_to_platform_id:
                 by_platform[event.platform].add(event.reply_to_platform_id)
         conv_ids: list[int] = []
-        found: list[tuple[str, str, int | None, int | None]] = []
+        found: list[tuple[str, str | None, int | None, int | None]] = []
         for platform, ids in by_platform.items():
             for chunk in _chunks(sorted(ids)):
                 rows = self.session.execute(
@@ -204,6 +203,8 @@ class _Batch:
                         conv_ids.append(conv_id)
         self.load_conversations(conv_ids)
         for platform, pmid, account_id, conv_id in found:
+            if pmid is None:
+                continue
             key = self.conv_key_by_id.get(conv_id) if conv_id is not None else None
             self.known_messages[(platform, pmid)].append((account_id, key))
 
@@ -265,7 +266,9 @@ class _Batch:
             and at - conv.last_message_at >= self.resolve_after
         ):
             self._set_status(
-                conv, ConversationStatus.RESOLVED, conv.last_message_at + self.resolve_after,
+                conv,
+                ConversationStatus.RESOLVED,
+                conv.last_message_at + self.resolve_after,
                 "idle",
             )
 
@@ -284,19 +287,20 @@ class _Batch:
             contact_id=contact_id,
             account_id=account_id,
             at=event.platform_time,
-            parent_conversation=None if parent_key is None else self.convs[parent_key].ref(
-                parent_key
-            ),
-            latest_conversation=None if latest_key is None else self.convs[latest_key].ref(
-                latest_key
-            ),
+            parent_conversation=None
+            if parent_key is None
+            else self.convs[parent_key].ref(parent_key),
+            latest_conversation=None
+            if latest_key is None
+            else self.convs[latest_key].ref(latest_key),
         )
         if decision.conversation_id is not None:
             key = decision.conversation_id
             conv = self.convs[key]
             if conv.status != ConversationStatus.OPEN:
-                self._set_status(conv, ConversationStatus.OPEN, event.platform_time,
-                                 "customer replied")
+                self._set_status(
+                    conv, ConversationStatus.OPEN, event.platform_time, "customer replied"
+                )
             return key
         conv = _Conv(
             id=None,
@@ -306,6 +310,7 @@ class _Batch:
             last_message_at=event.platform_time,
             created_at=event.platform_time,
             dirty=True,
+            is_new=True,
         )
         conv.events.append(
             {
@@ -391,7 +396,7 @@ def _drop_duplicates(
     by_platform: dict[str, list[str]] = defaultdict(list)
     for event in unique:
         by_platform[event.platform].append(event.platform_message_id)
-    stored: set[tuple[int | None, str, str]] = set()
+    stored: set[tuple[int | None, str, str | None]] = set()
     for platform, ids in by_platform.items():
         for chunk in _chunks(sorted(set(ids))):
             rows = session.execute(
@@ -403,9 +408,7 @@ def _drop_duplicates(
             )
             stored.update((account_id, platform, pmid) for account_id, pmid in rows)
     return [
-        e
-        for e in unique
-        if (e.channel_account_id, e.platform, e.platform_message_id) not in stored
+        e for e in unique if (e.channel_account_id, e.platform, e.platform_message_id) not in stored
     ]
 
 
@@ -452,8 +455,7 @@ def _resolve_contacts(
                             "id": row.id,
                             "handle": author.handle or row.handle,
                             "followers": (
-                                author.followers if author.followers is not None
-                                else row.followers
+                                author.followers if author.followers is not None else row.followers
                             ),
                             "verified": author.verified,
                         }
@@ -477,11 +479,11 @@ def _resolve_contacts(
                     "updated_at": now,
                 }
             )
-        ids = session.scalars(
+        contact_ids = session.scalars(
             insert(Contact).returning(Contact.id, sort_by_parameter_order=True), contact_rows
         ).all()
         identity_rows = []
-        for (platform, external_id), contact_id in zip(missing, ids, strict=True):
+        for (platform, external_id), contact_id in zip(missing, contact_ids, strict=True):
             author = authors[(platform, external_id)].author
             found[(platform, external_id)] = contact_id
             identity_rows.append(
@@ -518,7 +520,7 @@ def _conversation_columns(conv: _Conv) -> dict[str, Any]:
 def _write(batch: _Batch, result: IngestResult) -> None:
     session = batch.session
     now = batch.now
-    new_keys = [k for k, c in enumerate(batch.convs) if c.id is None]
+    new_keys = [k for k, c in enumerate(batch.convs) if c.is_new]
     if new_keys:
         rows = []
         for key in new_keys:
@@ -540,18 +542,15 @@ def _write(batch: _Batch, result: IngestResult) -> None:
         for key, conv_id in zip(new_keys, ids, strict=True):
             batch.convs[key].id = conv_id
         result.new_conversation_ids.extend(ids)
-    existing = [c for c in batch.convs if c.dirty and c.id not in result.new_conversation_ids]
+    existing = [c for c in batch.convs if c.dirty and not c.is_new]
     if existing:
         session.execute(
             update(Conversation),
-            [
-                {"id": c.id, "updated_at": now, **_conversation_columns(c)}
-                for c in existing
-            ],
+            [{"id": c.id, "updated_at": now, **_conversation_columns(c)} for c in existing],
         )
         result.updated_conversation_ids.extend(c.id for c in existing if c.id is not None)
-    for row, key in zip(batch.message_rows, batch.message_conv_keys, strict=True):
-        row["conversation_id"] = batch.convs[key].id if key is not None else None
+    for row, conv_key in zip(batch.message_rows, batch.message_conv_keys, strict=True):
+        row["conversation_id"] = batch.convs[conv_key].id if conv_key is not None else None
     message_ids: list[int] = []
     if batch.message_rows:
         message_ids = list(

@@ -31,12 +31,11 @@ def get_workspace(session: Session, slug: str) -> Workspace:
     return workspace
 
 
-def get_or_create_workspace(session: Session, slug: str = DEFAULT_WORKSPACE,
-                            name: str | None = None) -> Workspace:
+def get_or_create_workspace(
+    session: Session, slug: str = DEFAULT_WORKSPACE, name: str | None = None
+) -> Workspace:
     if not _SLUG.match(slug):
-        raise InvalidInput(
-            f"workspace slug {slug!r} must be lowercase letters, digits and dashes"
-        )
+        raise InvalidInput(f"workspace slug {slug!r} must be lowercase letters, digits and dashes")
     workspace = session.scalar(select(Workspace).where(Workspace.slug == slug))
     if workspace is None:
         workspace = Workspace(slug=slug, name=name or slug.replace("-", " ").title())
@@ -53,8 +52,12 @@ def get_account(session: Session, workspace_id: int, account_id: int) -> Channel
 
 
 def ensure_accounts(
-    session: Session, workspace_id: int, platform: str, handles: Iterable[str],
-    *, settings: dict[str, Any] | None = None,
+    session: Session,
+    workspace_id: int,
+    platform: str,
+    handles: Iterable[str],
+    *,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, int]:
     """Channel account id for each handle on ``platform``, creating the missing ones."""
     wanted = set(handles)

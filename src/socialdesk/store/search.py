@@ -7,8 +7,9 @@ a trailing ``*`` matches a prefix (``refund*``).
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select, text
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, text
 
 from socialdesk.store.models import Contact, Message
 
@@ -30,27 +31,28 @@ def _tsquery(terms: list[tuple[str, bool]]) -> str:
     return " & ".join(f"'{word}'" + (":*" if prefix else "") for word, prefix in terms)
 
 
-def _matches(dialect: str, query: str, *, table: str, column: str, id_col: ColumnElement[int],
-             text_col: ColumnElement[str]) -> ColumnElement[bool]:
+def _matches(
+    dialect: str, query: str, *, table: str, id_col: Any, text_col: Any
+) -> ColumnElement[bool]:
     terms = parse_terms(query)
     if not terms:
         return literal_column("1") == literal_column("1")
     if dialect == "sqlite":
-        matching = select(literal_column("rowid")).select_from(text(f"{table}_fts")).where(
-            text(f"{table}_fts MATCH :fts_{table}").bindparams(**{f"fts_{table}": _fts5_query(terms)})
-        )
-        return id_col.in_(matching)
+        param = f"fts_{table}"
+        condition = text(f"{table}_fts MATCH :{param}").bindparams(**{param: _fts5_query(terms)})
+        matching: Select[Any] = select(literal_column("rowid")).select_from(text(f"{table}_fts"))
+        return id_col.in_(matching.where(condition))
     vector = func.to_tsvector("simple", func.coalesce(text_col, ""))
     return vector.op("@@")(func.to_tsquery("simple", _tsquery(terms)))
 
 
 def message_matches(dialect: str, query: str) -> ColumnElement[bool]:
     """A WHERE clause for messages whose text matches ``query``."""
-    return _matches(dialect, query, table="messages", column="text", id_col=Message.id,
-                    text_col=Message.text)
+    return _matches(dialect, query, table="messages", id_col=Message.id, text_col=Message.text)
 
 
 def contact_matches(dialect: str, query: str) -> ColumnElement[bool]:
     """A WHERE clause for contacts whose name, handles or addresses match ``query``."""
-    return _matches(dialect, query, table="contacts", column="search_text", id_col=Contact.id,
-                    text_col=Contact.search_text)
+    return _matches(
+        dialect, query, table="contacts", id_col=Contact.id, text_col=Contact.search_text
+    )

@@ -1,0 +1,70 @@
+"""The composition root: database, channels, job handlers and notifier wired in one place.
+
+Tests call :func:`bootstrap` with their own database URL; nothing builds an engine or a client
+at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from socialdesk.channels.base import Channel
+from socialdesk.channels.sandbox import SandboxChannel
+from socialdesk.config import Settings, get_settings
+from socialdesk.jobs.worker import HandlerRegistry, Worker
+from socialdesk.pipeline.intake import INGEST_JOB, process_raw_event
+from socialdesk.pipeline.notify import Notifier
+from socialdesk.services.conversations import WAKE_JOB, wake_snoozed
+from socialdesk.services.replies import DELIVER_JOB, make_delivery_handler
+from socialdesk.store.db import Database
+from socialdesk.store.migrate import migrate
+
+__all__ = ["App", "bootstrap"]
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    channels: dict[str, Channel]
+    registry: HandlerRegistry
+    notifier: Notifier
+    workers: list[Worker] = field(default_factory=list)
+
+    def worker(self, **kwargs: Any) -> Worker:
+        kwargs.setdefault("lease", timedelta(seconds=self.settings.job_lease_seconds))
+        kwargs.setdefault("poll_seconds", self.settings.job_poll_seconds)
+        worker = Worker(self.db, self.registry, **kwargs)
+        self.workers.append(worker)
+        return worker
+
+    def run_jobs_until_idle(self) -> int:
+        """Drain every due job in this thread (CLI commands, tests)."""
+        return Worker(self.db, self.registry, worker_id="inline").run_until_idle()
+
+
+def bootstrap(
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    migrate_schema: bool = True,
+) -> App:
+    settings = settings or get_settings()
+    db = Database(database_url or settings.resolved_database_url())
+    if migrate_schema:
+        migrate(db)
+    notifier = Notifier()
+    channels: dict[str, Channel] = {"sandbox": SandboxChannel(db)}
+    registry = HandlerRegistry()
+
+    def ingest(session: Session, payload: dict[str, Any]) -> None:
+        process_raw_event(session, int(payload["raw_event_id"]), channels, notifier.publish)
+
+    registry.transactional(INGEST_JOB, ingest)
+    registry.transactional(WAKE_JOB, wake_snoozed)
+    registry.external(DELIVER_JOB, make_delivery_handler(db, channels))
+    return App(settings=settings, db=db, channels=channels, registry=registry, notifier=notifier)

@@ -1,0 +1,1 @@
+"""One module per platform: verify and parse webhooks, send messages. No business logic."""

@@ -1,0 +1,218 @@
+"""Replying: the message and its delivery job are written in one transaction (the outbox);
+a worker delivers it with retries, and the platform's answer is recorded on the message."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from socialdesk.channels.base import Channel, OutboundMessage, SendError
+from socialdesk.domain.errors import Conflict, InvalidInput
+from socialdesk.domain.types import (
+    AuthorKind,
+    DeliveryState,
+    Direction,
+    EventType,
+    Visibility,
+)
+from socialdesk.jobs.queue import ClaimedJob, enqueue
+from socialdesk.jobs.worker import PermanentJobError, RetryLater
+from socialdesk.pipeline.intake import account_info
+from socialdesk.services.conversations import get_conversation
+from socialdesk.services.events import Actor, record_event
+from socialdesk.store.db import Database
+from socialdesk.store.models import ChannelAccount, ContactIdentity, Conversation, Message
+from socialdesk.store.types import utcnow
+
+__all__ = ["DELIVER_JOB", "MAX_REPLY_CHARS", "make_delivery_handler", "reply"]
+
+DELIVER_JOB = "message.deliver"
+MAX_REPLY_CHARS = 10_000
+
+
+def reply(
+    session: Session,
+    workspace_id: int,
+    conversation_id: int,
+    actor: Actor,
+    *,
+    text: str,
+    visibility: str,
+    idempotency_key: str | None = None,
+) -> Message:
+    """Queue a reply; a repeated ``idempotency_key`` returns the first reply unchanged."""
+    if visibility not in (Visibility.PUBLIC, Visibility.PRIVATE):
+        raise InvalidInput("visibility must be chosen explicitly: 'public' or 'private'")
+    text = text.strip()
+    if not text:
+        raise InvalidInput("a reply needs some text")
+    if len(text) > MAX_REPLY_CHARS:
+        raise InvalidInput(f"a reply may hold at most {MAX_REPLY_CHARS:,} characters")
+    key = None
+    if idempotency_key is not None:
+        if not 1 <= len(idempotency_key) <= 150:
+            raise InvalidInput("idempotency_key must be 1-150 characters")
+        key = f"ws{workspace_id}:{idempotency_key}"
+        existing = session.scalar(select(Message).where(Message.idempotency_key == key))
+        if existing is not None:
+            if existing.conversation_id != conversation_id:
+                raise Conflict("idempotency_key was already used for another conversation")
+            return existing
+    conv = get_conversation(session, workspace_id, conversation_id)
+    account = session.get(ChannelAccount, conv.channel_account_id)
+    assert account is not None
+    # A public reply answers the customer's latest public post so it threads on the platform.
+    reply_to = session.scalar(
+        select(Message.platform_message_id)
+        .where(
+            Message.conversation_id == conv.id,
+            Message.direction == Direction.IN.value,
+            Message.visibility == visibility,
+        )
+        .order_by(Message.platform_time.desc(), Message.id.desc())
+        .limit(1)
+    )
+    if visibility == Visibility.PUBLIC and reply_to is None:
+        raise InvalidInput(
+            "this conversation has no public post to reply to; send a private message instead"
+        )
+    now = utcnow()
+    message = Message(
+        workspace_id=workspace_id,
+        platform=account.platform,
+        channel_account_id=account.id,
+        conversation_id=conv.id,
+        contact_id=conv.contact_id,
+        direction=Direction.OUT.value,
+        visibility=visibility,
+        platform_message_id=None,
+        reply_to_platform_id=reply_to,
+        author_kind=AuthorKind.AGENT.value if actor.kind == "agent" else actor.kind,
+        author_user_id=actor.user_id,
+        text=text,
+        attachments=[],
+        is_auto=False,
+        platform_time=now,
+        received_at=now,
+        delivery_state=DeliveryState.QUEUED.value,
+        idempotency_key=key or f"ws{workspace_id}:auto:{uuid.uuid4()}",
+    )
+    session.add(message)
+    session.flush()
+    _count_reply(conv, message)
+    record_event(
+        session,
+        workspace_id=workspace_id,
+        type=EventType.MESSAGE_OUT,
+        actor=actor,
+        conversation_id=conv.id,
+        contact_id=conv.contact_id,
+        message_id=message.id,
+        data={"visibility": visibility},
+    )
+    enqueue(
+        session, DELIVER_JOB, {"message_id": message.id}, idempotency_key=f"deliver:{message.id}"
+    )
+    return message
+
+
+def _count_reply(conv: Conversation, message: Message) -> None:
+    conv.message_count += 1
+    conv.last_message_at = max(conv.last_message_at, message.platform_time)
+    if message.visibility == Visibility.PUBLIC:
+        conv.has_public = True
+    else:
+        conv.has_private = True
+    if (
+        message.author_kind == AuthorKind.AGENT
+        and conv.first_response_at is None
+        and conv.first_inbound_at is not None
+    ):
+        conv.first_response_at = message.platform_time
+    conv.updated_at = message.platform_time
+
+
+def make_delivery_handler(
+    db: Database, channels: Mapping[str, Channel]
+) -> Callable[[ClaimedJob], None]:
+    """The worker's handler for :data:`DELIVER_JOB`; safe to run twice for one message."""
+
+    def deliver(job: ClaimedJob) -> None:
+        message_id = int(job.payload["message_id"])
+        with db.read_session() as session:
+            message = session.get(Message, message_id)
+            if message is None or message.delivery_state != DeliveryState.QUEUED:
+                return  # already delivered or given up: nothing to do
+            account = session.get(ChannelAccount, message.channel_account_id)
+            assert account is not None
+            recipient = session.scalar(
+                select(ContactIdentity)
+                .where(
+                    ContactIdentity.contact_id == message.contact_id,
+                    ContactIdentity.platform == account.platform,
+                )
+                .order_by(ContactIdentity.id.desc())
+                .limit(1)
+            )
+            info = account_info(account)
+            outbound = OutboundMessage(
+                idempotency_key=message.idempotency_key or f"message:{message.id}",
+                visibility=message.visibility,
+                text=message.text,
+                recipient_external_id=recipient.external_id if recipient else None,
+                recipient_handle=recipient.handle if recipient else None,
+                reply_to_platform_id=message.reply_to_platform_id,
+            )
+        channel = channels.get(info.platform)
+        if channel is None:
+            _record(db, message_id, failed=f"no connector for platform {info.platform!r}")
+            raise PermanentJobError(f"no connector for platform {info.platform!r}")
+        try:
+            result = channel.send(info, outbound)
+        except SendError as exc:
+            last_try = job.attempts >= job.max_attempts
+            if exc.permanent or last_try:
+                _record(db, message_id, failed=exc.reason)
+                raise PermanentJobError(exc.reason) from exc
+            if exc.retry_after is not None:
+                raise RetryLater(exc.reason, exc.retry_after) from exc
+            raise
+        _record(db, message_id, platform_message_id=result.platform_message_id)
+
+    return deliver
+
+
+def _record(
+    db: Database,
+    message_id: int,
+    *,
+    platform_message_id: str | None = None,
+    failed: str | None = None,
+) -> None:
+    with db.session() as session:
+        message = session.get(Message, message_id)
+        if message is None or message.delivery_state != DeliveryState.QUEUED:
+            return
+        if failed is not None:
+            message.delivery_state = DeliveryState.FAILED.value
+            message.delivery_error = failed
+        else:
+            message.delivery_state = DeliveryState.SENT.value
+            message.platform_message_id = platform_message_id
+        record_event(
+            session,
+            workspace_id=message.workspace_id,
+            type=EventType.MESSAGE_DELIVERY,
+            actor=Actor.system(),
+            conversation_id=message.conversation_id,
+            contact_id=message.contact_id,
+            message_id=message.id,
+            data={
+                "state": message.delivery_state,
+                "error": failed,
+                "platform_message_id": platform_message_id,
+            },
+        )

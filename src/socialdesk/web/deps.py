@@ -1,0 +1,95 @@
+"""Request dependencies: the composition root, database sessions and the API caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from socialdesk.bootstrap import App
+from socialdesk.domain.errors import SocialdeskError
+from socialdesk.services.accounts import authenticate_token, touch_token
+from socialdesk.services.events import Actor
+
+__all__ = [
+    "Caller",
+    "CallerDep",
+    "RawBodyDep",
+    "ReadSessionDep",
+    "WriteSessionDep",
+    "get_app",
+]
+
+
+class Unauthorized(SocialdeskError):
+    status = 401
+    title = "Unauthorized"
+
+
+def get_app(request: Request) -> App:
+    app: App = request.app.state.socialdesk
+    return app
+
+
+def write_session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, else rolled back."""
+    with get_app(request).db.session() as session:
+        yield session
+
+
+def read_session(request: Request) -> Iterator[Session]:
+    with get_app(request).db.read_session() as session:
+        yield session
+
+
+async def raw_body(request: Request) -> bytes:
+    """The exact bytes received (signatures are computed over them)."""
+    return await request.body()
+
+
+RawBodyDep = Annotated[bytes, Depends(raw_body)]
+WriteSessionDep = Annotated[Session, Depends(write_session)]
+ReadSessionDep = Annotated[Session, Depends(read_session)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `socialdesk token create`")
+
+
+@dataclass(frozen=True)
+class Caller:
+    workspace_id: int
+    user_id: int | None
+    role: str
+    token_id: int
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.agent(self.user_id) if self.user_id is not None else Actor("api")
+
+
+def current_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthorized(
+            "send an API token as 'Authorization: Bearer <token>'; "
+            "create one with `socialdesk token create`"
+        )
+    with get_app(request).db.session() as session:
+        owner = authenticate_token(session, credentials.credentials)
+        if owner is None:
+            raise Unauthorized("the API token is unknown or revoked")
+        touch_token(session, owner.token_id)
+    return Caller(
+        workspace_id=owner.workspace_id,
+        user_id=owner.user_id,
+        role=owner.role,
+        token_id=owner.token_id,
+    )
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]
