@@ -16,7 +16,7 @@ from socialdesk.channels.base import Channel
 from socialdesk.channels.sandbox import SandboxChannel
 from socialdesk.config import Settings, get_settings
 from socialdesk.jobs.worker import HandlerRegistry, Worker
-from socialdesk.pipeline.intake import INGEST_JOB, process_raw_event
+from socialdesk.pipeline.intake import INGEST_JOB, process_raw_events
 from socialdesk.pipeline.notify import Notifier
 from socialdesk.services.conversations import WAKE_JOB, wake_snoozed
 from socialdesk.services.replies import DELIVER_JOB, make_delivery_handler
@@ -61,10 +61,11 @@ def bootstrap(
     channels: dict[str, Channel] = {"sandbox": SandboxChannel(db)}
     registry = HandlerRegistry()
 
-    def ingest(session: Session, payload: dict[str, Any]) -> None:
-        process_raw_event(session, int(payload["raw_event_id"]), channels, notifier.publish)
+    def ingest(session: Session, payloads: list[dict[str, Any]]) -> None:
+        ids = [int(p["raw_event_id"]) for p in payloads]
+        process_raw_events(session, ids, channels, notifier.publish)
 
-    registry.transactional(INGEST_JOB, ingest)
+    registry.batch(INGEST_JOB, ingest)
     registry.transactional(WAKE_JOB, wake_snoozed)
     registry.external(DELIVER_JOB, make_delivery_handler(db, channels))
     return App(settings=settings, db=db, channels=channels, registry=registry, notifier=notifier)

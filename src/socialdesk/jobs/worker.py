@@ -36,6 +36,7 @@ __all__ = ["HandlerRegistry", "PermanentJobError", "RetryLater", "Worker"]
 log = logging.getLogger(__name__)
 
 TransactionalHandler = Callable[[Session, dict[str, Any]], None]
+BatchHandler = Callable[[Session, list[dict[str, Any]]], None]
 ExternalHandler = Callable[[ClaimedJob], None]
 
 
@@ -55,6 +56,7 @@ class PermanentJobError(Exception):
 class _Handler:
     transactional: TransactionalHandler | None = None
     external: ExternalHandler | None = None
+    batch: BatchHandler | None = None
 
 
 class HandlerRegistry:
@@ -68,6 +70,15 @@ class HandlerRegistry:
 
     def external(self, kind: str, handler: ExternalHandler) -> None:
         self._handlers[kind] = _Handler(external=handler)
+
+    def batch(self, kind: str, handler: BatchHandler) -> None:
+        """A transactional handler that takes many jobs of its kind in one transaction
+        (bursts of webhooks); a failing batch is retried one job at a time."""
+
+        def one(session: Session, payload: dict[str, Any]) -> None:
+            handler(session, [payload])
+
+        self._handlers[kind] = _Handler(transactional=one, batch=handler)
 
     def get(self, kind: str) -> _Handler | None:
         return self._handlers.get(kind)
@@ -90,7 +101,7 @@ class Worker:
         registry: HandlerRegistry,
         *,
         worker_id: str | None = None,
-        batch_size: int = 10,
+        batch_size: int = 50,
         lease: timedelta = timedelta(seconds=60),
         poll_seconds: float = 0.5,
     ) -> None:
@@ -120,9 +131,34 @@ class Worker:
             lease=self.lease,
             kinds=self.registry.kinds,
         )
+        batches: dict[str, list[ClaimedJob]] = {}
         for job in jobs:
-            self._run(job)
+            handler = self.registry.get(job.kind)
+            if handler is not None and handler.batch is not None:
+                batches.setdefault(job.kind, []).append(job)
+            else:
+                self._run(job)
+        for kind, group in batches.items():
+            self._run_batch(kind, group)
         return len(jobs)
+
+    def _run_batch(self, kind: str, group: list[ClaimedJob]) -> None:
+        handler = self.registry.get(kind)
+        assert handler is not None and handler.batch is not None
+        if len(group) > 1:
+            try:
+                with self.db.session() as session:
+                    owned = [job for job in group if take_ownership(session, job)]
+                    if owned:
+                        handler.batch(session, [job.payload for job in owned])
+                        for job in owned:
+                            mark_done(session, job)
+                return
+            except Exception as exc:  # find the culprit: run them one by one
+                log.warning("batch of %d %s jobs failed (%s); retrying singly",
+                            len(group), kind, exc)
+        for job in group:
+            self._run(job)
 
     def run_until_idle(self, *, max_rounds: int = 10_000) -> int:
         total = 0

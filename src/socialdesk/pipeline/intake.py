@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from socialdesk.channels.base import AccountInfo, Channel, ParseError
 from socialdesk.jobs.queue import enqueue
+from socialdesk.pipeline.events import InboundEvent
 from socialdesk.pipeline.ingest import ingest_batch
 from socialdesk.pipeline.notify import IngestResult
 from socialdesk.store.db import on_commit
 from socialdesk.store.models import ChannelAccount, RawEvent
 from socialdesk.store.types import utcnow
 
-__all__ = ["INGEST_JOB", "account_info", "process_raw_event", "store_raw_event"]
+__all__ = [
+    "INGEST_JOB",
+    "account_info",
+    "process_raw_event",
+    "process_raw_events",
+    "store_raw_event",
+]
 
 INGEST_JOB = "ingest.raw_event"
 
@@ -69,32 +76,67 @@ def store_raw_event(
     return raw.id, True
 
 
+def process_raw_events(
+    session: Session,
+    raw_event_ids: Sequence[int],
+    channels: Mapping[str, Channel],
+    publish: Callable[[IngestResult], None] | None = None,
+) -> list[IngestResult]:
+    """Parse stored payloads and run them through the pipeline as one batch, in the caller's
+    transaction. Payloads that fail to parse are kept with status ``failed``, never lost."""
+    raws = [
+        raw
+        for raw in session.scalars(select(RawEvent).where(RawEvent.id.in_(raw_event_ids)))
+        if raw.status != "processed"
+    ]
+    if not raws:
+        return []
+    accounts = {
+        account.id: account
+        for account in session.scalars(
+            select(ChannelAccount).where(
+                ChannelAccount.id.in_({r.channel_account_id for r in raws if r.channel_account_id})
+            )
+        )
+    }
+    by_workspace: dict[int, list[InboundEvent]] = {}
+    now = utcnow()
+    for raw in sorted(raws, key=lambda r: r.id):
+        account = accounts.get(raw.channel_account_id) if raw.channel_account_id else None
+        channel = channels.get(account.platform) if account is not None else None
+        if account is None or channel is None:
+            raw.status, raw.error = "failed", f"no channel for source {raw.source!r}"
+            continue
+        try:
+            events = channel.parse(account_info(account), raw.payload.encode("utf-8"))
+        except ParseError as exc:
+            raw.status, raw.error = "failed", str(exc)
+            continue
+        for event in events:
+            event.raw_event_id = raw.id
+        by_workspace.setdefault(raw.workspace_id, []).extend(events)
+        raw.status, raw.processed_at = "processed", now
+    results = [
+        ingest_batch(session, workspace_id, events)
+        for workspace_id, events in by_workspace.items()
+    ]
+    if publish is not None:
+        notify = publish
+
+        def publish_all() -> None:
+            for result in results:
+                notify(result)
+
+        on_commit(session, publish_all)
+    return results
+
+
 def process_raw_event(
     session: Session,
     raw_event_id: int,
     channels: Mapping[str, Channel],
     publish: Callable[[IngestResult], None] | None = None,
 ) -> IngestResult | None:
-    """Parse a stored payload and run it through the pipeline, in the caller's transaction."""
-    raw = session.get(RawEvent, raw_event_id)
-    if raw is None or raw.status == "processed":
-        return None
-    account = None
-    if raw.channel_account_id is not None:
-        account = session.get(ChannelAccount, raw.channel_account_id)
-    channel = channels.get(account.platform if account else raw.source)
-    if account is None or channel is None:
-        raw.status, raw.error = "failed", f"no channel for source {raw.source!r}"
-        return None
-    try:
-        events = channel.parse(account_info(account), raw.payload.encode("utf-8"))
-    except ParseError as exc:  # kept for inspection, never lost
-        raw.status, raw.error = "failed", str(exc)
-        return None
-    for event in events:
-        event.raw_event_id = raw.id
-    result = ingest_batch(session, raw.workspace_id, events)
-    raw.status, raw.processed_at = "processed", utcnow()
-    if publish is not None:
-        on_commit(session, lambda: publish(result))
-    return result
+    """One stored payload through the pipeline (see :func:`process_raw_events`)."""
+    results = process_raw_events(session, [raw_event_id], channels, publish)
+    return results[0] if results else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -95,6 +96,7 @@ class TokenOwner:
     workspace_id: int
     user_id: int | None
     role: str
+    last_used_at: datetime | None = None
 
 
 def _digest(secret: str) -> str:
