@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, exists, select
@@ -70,13 +70,22 @@ def _encode_cursor(conv: Conversation) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+_MAX_ID = 2**63 - 1
+
+
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    invalid = InvalidInput("cursor is not valid; use the next_cursor of a previous page")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         at_text, id_text = base64.urlsafe_b64decode(padded).decode().split("|")
-        return datetime.fromisoformat(at_text), int(id_text)
+        at, conv_id = datetime.fromisoformat(at_text), int(id_text)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("cursor is not valid; use the next_cursor of a previous page") from None
+        raise invalid from None
+    # A hand-made cursor must fail here, not later in the database driver: a naive time is
+    # refused by UTCDateTime and an id beyond 64 bits overflows SQLite's integers.
+    if at.tzinfo is None or not 0 <= conv_id <= _MAX_ID:
+        raise invalid
+    return at, conv_id
 
 
 def _filtered(
@@ -223,6 +232,14 @@ def update_conversation(
     team_id: int | None = UNSET,
 ) -> Conversation:
     """Change any of status, priority, assignee and team; one event per actual change."""
+    if snoozed_until is not None:
+        if status is None:
+            raise InvalidInput("snoozed_until needs status 'snoozed' in the same change")
+        if snoozed_until.tzinfo is None:
+            raise InvalidInput("snoozed_until needs a time zone (for example 2030-01-01T09:00Z)")
+        # The wake-up job compares its payload with the stored (UTC) time as text, so both
+        # must be written in UTC or a snooze given in another offset would never end.
+        snoozed_until = snoozed_until.astimezone(UTC)
     conv = get_conversation(session, workspace_id, conversation_id)
     now = utcnow()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,8 +43,12 @@ def reply(
     text: str,
     visibility: str,
     idempotency_key: str | None = None,
+    at: datetime | None = None,
 ) -> Message:
-    """Queue a reply; a repeated ``idempotency_key`` returns the first reply unchanged."""
+    """Queue a reply; a repeated ``idempotency_key`` returns the first reply unchanged.
+
+    ``at`` back-dates the reply (demo data, history); it defaults to now.
+    """
     if visibility not in (Visibility.PUBLIC, Visibility.PRIVATE):
         raise InvalidInput("visibility must be chosen explicitly: 'public' or 'private'")
     text = text.strip()
@@ -79,7 +84,7 @@ def reply(
         raise InvalidInput(
             "this conversation has no public post to reply to; send a private message instead"
         )
-    now = utcnow()
+    now = at or utcnow()
     message = Message(
         workspace_id=workspace_id,
         platform=account.platform,
@@ -112,6 +117,7 @@ def reply(
         contact_id=conv.contact_id,
         message_id=message.id,
         data={"visibility": visibility},
+        occurred_at=now,
     )
     enqueue(
         session, DELIVER_JOB, {"message_id": message.id}, idempotency_key=f"deliver:{message.id}"

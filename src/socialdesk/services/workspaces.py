@@ -18,6 +18,7 @@ __all__ = [
     "get_account",
     "get_or_create_workspace",
     "get_workspace",
+    "list_accounts",
 ]
 
 DEFAULT_WORKSPACE = "default"
@@ -49,6 +50,16 @@ def get_account(session: Session, workspace_id: int, account_id: int) -> Channel
     if account is None or account.workspace_id != workspace_id:
         raise NotFound(f"channel account {account_id} does not exist in this workspace")
     return account
+
+
+def list_accounts(
+    session: Session, workspace_id: int, *, platform: str | None = None
+) -> list[ChannelAccount]:
+    """Every channel account of a workspace, oldest first (a workspace has a handful)."""
+    query = select(ChannelAccount).where(ChannelAccount.workspace_id == workspace_id)
+    if platform is not None:
+        query = query.where(ChannelAccount.platform == platform)
+    return list(session.scalars(query.order_by(ChannelAccount.id)))
 
 
 def ensure_accounts(

@@ -54,7 +54,10 @@ async def raw_body(request: Request) -> bytes:
 
 
 RawBodyDep = Annotated[bytes, Depends(raw_body)]
-WriteSessionDep = Annotated[Session, Depends(write_session)]
+# "function" scope: the commit happens when the handler (and its response model) is done but
+# before anything is sent, so a commit that fails becomes an error response, never a 2xx for
+# a write that did not happen (FastAPI's default scope would commit after sending).
+WriteSessionDep = Annotated[Session, Depends(write_session, scope="function")]
 ReadSessionDep = Annotated[Session, Depends(read_session)]
 
 _TOUCH_EVERY = timedelta(minutes=1)

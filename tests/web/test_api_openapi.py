@@ -1,0 +1,73 @@
+"""The OpenAPI document is the API's documentation: it must state what callers rely on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+@pytest.fixture
+def openapi(client: TestClient) -> dict[str, Any]:
+    document: dict[str, Any] = client.get("/openapi.json").json()
+    return document
+
+
+def test_every_v1_route_is_documented(openapi: dict[str, Any]) -> None:
+    paths = {p for p in openapi["paths"] if p.startswith("/api/v1")}
+
+    assert paths == {
+        "/api/v1/conversations",
+        "/api/v1/conversations/{conversation_id}",
+        "/api/v1/conversations/{conversation_id}/tags",
+        "/api/v1/conversations/{conversation_id}/notes",
+        "/api/v1/conversations/{conversation_id}/replies",
+        "/api/v1/contacts",
+        "/api/v1/contacts/{contact_id}",
+        "/api/v1/contacts/{contact_id}/tags",
+        "/api/v1/contacts/{contact_id}/notes",
+        "/api/v1/contacts/{contact_id}/merge",
+        "/api/v1/channel-accounts",
+        "/api/v1/channel-accounts/{account_id}",
+        "/api/v1/sandbox/{account_id}/posts",
+        "/api/v1/sandbox/{account_id}/dms",
+        "/api/v1/sandbox/{account_id}/deliveries",
+    }
+
+
+def test_reply_visibility_is_required_and_has_no_default(openapi: dict[str, Any]) -> None:
+    reply = openapi["components"]["schemas"]["ReplyCreate"]
+
+    assert "visibility" in reply["required"]
+    assert "default" not in reply["properties"]["visibility"]
+    assert reply["additionalProperties"] is False
+
+
+def test_every_request_field_is_described(openapi: dict[str, Any]) -> None:
+    schemas = openapi["components"]["schemas"]
+    request_models = {
+        "ConversationPatch",
+        "TagChange",
+        "NoteCreate",
+        "ReplyCreate",
+        "MergeRequest",
+        "ChannelAccountCreate",
+        "SandboxMessageCreate",
+        "SandboxSender",
+    }
+    undocumented = [
+        f"{model}.{name}"
+        for model in request_models
+        for name, field in schemas[model]["properties"].items()
+        if not field.get("description")
+    ]
+
+    assert undocumented == []
+
+
+def test_errors_are_documented_as_problem_json(openapi: dict[str, Any]) -> None:
+    responses = openapi["paths"]["/api/v1/conversations/{conversation_id}"]["get"]["responses"]
+
+    assert "application/problem+json" in responses["404"]["content"]
+    assert "application/problem+json" in responses["401"]["content"]
