@@ -24,6 +24,7 @@ __all__ = [
     "create_team",
     "create_token",
     "create_user",
+    "set_password",
     "verify_password",
 ]
 
@@ -45,8 +46,8 @@ def create_user(
         raise InvalidInput(f"{email!r} is not an email address")
     if role not in set(Role):
         raise InvalidInput(f"role must be one of {', '.join(Role)}")
-    if password is not None and len(password) < 8:
-        raise InvalidInput("a password needs at least 8 characters")
+    if password is not None:
+        _check_password(password)
     if session.scalar(
         select(User.id).where(User.workspace_id == workspace_id, User.email == email)
     ):
@@ -61,6 +62,18 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def _check_password(password: str) -> None:
+    if len(password) < 8:
+        raise InvalidInput("a password needs at least 8 characters")
+    if len(password) > 1000:
+        raise InvalidInput("a password may hold at most 1,000 characters")
+
+
+def set_password(user: User, password: str) -> None:
+    _check_password(password)
+    user.password_hash = _hasher.hash(password)
 
 
 def verify_password(user: User, password: str) -> bool:

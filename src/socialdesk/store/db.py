@@ -82,12 +82,15 @@ class Database:
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
-        """A session for reads only; never takes SQLite's write lock."""
+        """A session for reads only; never takes SQLite's write lock.
+
+        Objects stay readable after the block (closing detaches them without expiring what
+        was loaded; the pool rolls the connection back on return).
+        """
         session = self._read_sessions()
         try:
             yield session
         finally:
-            session.rollback()
             session.close()
 
     def dispose(self) -> None:

@@ -373,3 +373,47 @@ class SandboxDelivery(Base):
     reply_to_platform_id: Mapped[str | None] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UserSession(Base):
+    """A signed-in browser: only a hash of the cookie's secret is kept, so a database leak
+    cannot be replayed; ``csrf_token`` guards every form and htmx request of the session."""
+
+    __tablename__ = "user_sessions"
+    id: Mapped[int] = _pk()
+    workspace_id: Mapped[int] = _ws()
+    user_id: Mapped[int] = mapped_column(Id, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginAttempt(Base):
+    """Failed and successful sign-ins, for throttling guessers by email and by address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email", "email", "at"),
+        Index("ix_login_attempts_ip", "ip", "at"),
+    )
+    id: Mapped[int] = _pk()
+    email: Mapped[str] = mapped_column(String(320))
+    ip: Mapped[str | None] = mapped_column(String(64))
+    succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CannedResponse(Base):
+    """A saved answer agents insert into the composer; ``{{contact.name}}``-style variables."""
+
+    __tablename__ = "canned_responses"
+    __table_args__ = (UniqueConstraint("workspace_id", "title"),)
+    id: Mapped[int] = _pk()
+    workspace_id: Mapped[int] = _ws()
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

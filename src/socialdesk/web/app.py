@@ -62,9 +62,11 @@ def create_app(app: App, *, run_workers: bool | None = None) -> FastAPI:
 
     from socialdesk.web.api import router as api_router
     from socialdesk.web.hooks import router as hooks_router
+    from socialdesk.web.ui import install_ui
 
     api.include_router(api_router, prefix="/api/v1")
     api.include_router(hooks_router, prefix="/hooks")
+    install_ui(api)
 
     @api.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from socialdesk.domain.errors import SocialdeskError
@@ -40,9 +40,26 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or str(loc[0] if loc else "request")
 
 
+def _wants_html(request: Request) -> bool:
+    """Pages of the agent workspace get an HTML error; the API and webhooks problem+json."""
+    path = request.url.path
+    if path.startswith(("/api/", "/hooks/")) or request.headers.get("HX-Request"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(SocialdeskError)
-    async def _domain(_request: Request, exc: SocialdeskError) -> JSONResponse:
+    async def _domain(request: Request, exc: SocialdeskError) -> Response:
+        if _wants_html(request):
+            from socialdesk.web.ui.render import render
+
+            return render(
+                request,
+                "error.html",
+                {"agent": None, "title": exc.title, "detail": exc.detail},
+                status_code=exc.status,
+            )
         return problem_response(exc.status, exc.detail, title=exc.title)
 
     @app.exception_handler(RequestValidationError)

@@ -1,0 +1,213 @@
+"""The agent's inbox: named views with live counts, filters and sorts over conversations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from socialdesk.domain.errors import InvalidInput
+from socialdesk.domain.types import ConversationStatus, Visibility
+from socialdesk.store.models import (
+    ChannelAccount,
+    Contact,
+    Conversation,
+    Message,
+    Tag,
+    conversation_tags,
+    team_members,
+)
+from socialdesk.store.search import contact_matches, message_matches
+from socialdesk.store.types import utcnow
+
+__all__ = ["VIEWS", "InboxQuery", "InboxView", "inbox_page", "view_counts"]
+
+# Until SLA policies exist, "breaching soon" means unanswered past 80 % of this target.
+DEFAULT_FIRST_RESPONSE_TARGET = timedelta(hours=1)
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class InboxView:
+    key: str
+    label: str
+
+
+VIEWS = (
+    InboxView("mine", "Mine"),
+    InboxView("unassigned", "Unassigned"),
+    InboxView("teams", "My teams"),
+    InboxView("all", "All open"),
+    InboxView("breaching", "Breaching SLA soon"),
+    InboxView("resolved", "Resolved"),
+)
+_VIEW_KEYS = {v.key for v in VIEWS}
+SORTS = {
+    "recent": "Newest activity",
+    "waiting": "Longest waiting",
+    "priority": "Priority",
+    "due": "SLA due",
+}
+
+
+@dataclass
+class InboxQuery:
+    view: str = "all"
+    sort: str = "recent"
+    account_id: int | None = None
+    platform: str | None = None
+    tag: str | None = None
+    status: str | None = None
+    visibility: str | None = None
+    q: str | None = None
+    page: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def validate(self) -> None:
+        if self.view not in _VIEW_KEYS:
+            raise InvalidInput(f"unknown view {self.view!r}")
+        if self.sort not in SORTS:
+            raise InvalidInput(f"unknown sort {self.sort!r}")
+        if self.status and self.status not in set(ConversationStatus):
+            raise InvalidInput(f"unknown status {self.status!r}")
+        if self.visibility and self.visibility not in set(Visibility):
+            raise InvalidInput("visibility must be public or private")
+        if not 1 <= self.page <= 10_000:
+            raise InvalidInput("page out of range")
+
+
+def _team_ids(user_id: int) -> Select[Any]:
+    return select(team_members.c.team_id).where(team_members.c.user_id == user_id)
+
+
+def _view_condition(view: str, user_id: int, now: datetime) -> Any:
+    not_resolved = Conversation.status != ConversationStatus.RESOLVED.value
+    if view == "mine":
+        return and_(not_resolved, Conversation.assignee_id == user_id)
+    if view == "unassigned":
+        return and_(not_resolved, Conversation.assignee_id.is_(None))
+    if view == "teams":
+        return and_(not_resolved, Conversation.team_id.in_(_team_ids(user_id)))
+    if view == "breaching":
+        return and_(
+            Conversation.status == ConversationStatus.OPEN.value,
+            Conversation.first_response_at.is_(None),
+            Conversation.first_inbound_at <= now - DEFAULT_FIRST_RESPONSE_TARGET * 0.8,
+        )
+    if view == "resolved":
+        return Conversation.status == ConversationStatus.RESOLVED.value
+    return not_resolved
+
+
+def view_counts(session: Session, workspace_id: int, user_id: int) -> dict[str, int]:
+    """Every view's count in one query (conditional aggregates)."""
+    now = utcnow()
+    columns = [
+        func.coalesce(func.sum(case((_view_condition(v.key, user_id, now), 1), else_=0)), 0).label(
+            v.key
+        )
+        for v in VIEWS
+    ]
+    row = session.execute(select(*columns).where(Conversation.workspace_id == workspace_id)).one()
+    return {v.key: int(row._mapping[v.key]) for v in VIEWS}
+
+
+_PRIORITY_RANK = case(
+    {"urgent": 0, "high": 1, "normal": 2, "low": 3}, value=Conversation.priority, else_=4
+)
+
+
+def inbox_page(
+    session: Session, workspace_id: int, user_id: int, query: InboxQuery
+) -> tuple[list[Conversation], bool, dict[int, Message]]:
+    """One page of conversations, whether there is more, and each row's latest message."""
+    query.validate()
+    now = utcnow()
+    dialect = session.get_bind().dialect.name
+    stmt = select(Conversation).where(
+        Conversation.workspace_id == workspace_id, _view_condition(query.view, user_id, now)
+    )
+    if query.account_id:
+        stmt = stmt.where(Conversation.channel_account_id == query.account_id)
+    if query.platform:
+        stmt = stmt.where(
+            Conversation.channel_account_id.in_(
+                select(ChannelAccount.id).where(
+                    ChannelAccount.workspace_id == workspace_id,
+                    ChannelAccount.platform == query.platform,
+                )
+            )
+        )
+    if query.status:
+        stmt = stmt.where(Conversation.status == query.status)
+    if query.visibility == Visibility.PUBLIC:
+        stmt = stmt.where(Conversation.has_public.is_(True))
+    elif query.visibility == Visibility.PRIVATE:
+        stmt = stmt.where(Conversation.has_private.is_(True))
+    if query.tag:
+        stmt = stmt.where(
+            exists().where(
+                conversation_tags.c.conversation_id == Conversation.id,
+                conversation_tags.c.tag_id == Tag.id,
+                Tag.name == query.tag.strip().lower(),
+            )
+        )
+    if query.q and query.q.strip():
+        stmt = stmt.where(
+            or_(
+                Conversation.id.in_(
+                    select(Message.conversation_id).where(
+                        Message.workspace_id == workspace_id, message_matches(dialect, query.q)
+                    )
+                ),
+                Conversation.contact_id.in_(
+                    select(Contact.id).where(
+                        Contact.workspace_id == workspace_id, contact_matches(dialect, query.q)
+                    )
+                ),
+            )
+        )
+    order: list[Any]
+    if query.sort == "waiting":
+        order = [Conversation.last_inbound_at.asc(), Conversation.id]
+    elif query.sort == "priority":
+        order = [_PRIORITY_RANK, Conversation.last_message_at.desc(), Conversation.id.desc()]
+    elif query.sort == "due":
+        order = [
+            Conversation.first_response_at.is_not(None),
+            Conversation.first_inbound_at.asc(),
+            Conversation.id,
+        ]
+    else:
+        order = [Conversation.last_message_at.desc(), Conversation.id.desc()]
+    stmt = (
+        stmt.options(
+            selectinload(Conversation.contact).selectinload(Contact.identities),
+            selectinload(Conversation.tags),
+            selectinload(Conversation.channel_account),
+        )
+        .order_by(*order)
+        .offset((query.page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    )
+    rows = list(session.scalars(stmt))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, more, latest_messages(session, [c.id for c in rows])
+
+
+def latest_messages(session: Session, conversation_ids: list[int]) -> dict[int, Message]:
+    """The newest message of each conversation, in one query."""
+    if not conversation_ids:
+        return {}
+    newest = (
+        select(Message.conversation_id, func.max(Message.id).label("id"))
+        .where(Message.conversation_id.in_(conversation_ids))
+        .group_by(Message.conversation_id)
+        .subquery()
+    )
+    messages = session.scalars(select(Message).join(newest, newest.c.id == Message.id))
+    return {m.conversation_id: m for m in messages if m.conversation_id is not None}
