@@ -29,7 +29,7 @@ def test_malformed_json_is_422(desk: Desk, conv_id: int, assert_problem: Problem
         headers={**desk.tenant.headers, "Content-Type": "application/json"},
     )
 
-    assert_problem(response, 422, "JSON decode error")
+    assert_problem(response, 422, "not valid JSON")
     assert desk.counts() == before
 
 

@@ -27,10 +27,10 @@ PLATFORM = "sandbox"
 
 
 class SandboxCustomer(BaseModel):
-    id: str = Field(min_length=1, max_length=200, description="the customer's user id")
+    id: str = Field(min_length=1, max_length=150, description="the customer's user id")
     handle: str | None = Field(default=None, max_length=200)
     name: str | None = Field(default=None, max_length=300)
-    followers: int | None = Field(default=None, ge=0)
+    followers: int | None = Field(default=None, ge=0, le=2**31 - 1)
     verified: bool = False
 
     @field_validator("handle")
@@ -42,11 +42,11 @@ class SandboxCustomer(BaseModel):
 class SandboxPayload(BaseModel):
     """One sandbox webhook delivery: a customer's public post or private message."""
 
-    id: str = Field(min_length=1, max_length=200, description="platform message id")
+    id: str = Field(min_length=1, max_length=150, description="platform message id")
     type: str = Field(pattern="^(post|dm)$")
     sender: SandboxCustomer = Field(alias="from")
     text: str = Field(max_length=10_000)
-    reply_to: str | None = Field(default=None, max_length=200)
+    reply_to: str | None = Field(default=None, max_length=150)
     time: datetime
 
     model_config = {"populate_by_name": True}

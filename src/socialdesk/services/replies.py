@@ -95,7 +95,9 @@ def reply(
         visibility=visibility,
         platform_message_id=None,
         reply_to_platform_id=reply_to,
-        author_kind=AuthorKind.AGENT.value if actor.kind == "agent" else actor.kind,
+        # People reply through the UI or through integrations (API tokens); both are human
+        # answers for the measures. Bots and auto-replies will carry their own kinds.
+        author_kind=AuthorKind.AGENT.value if actor.kind in ("agent", "api") else actor.kind,
         author_user_id=actor.user_id,
         text=text,
         attachments=[],

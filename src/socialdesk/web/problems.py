@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from socialdesk.domain.errors import SocialdeskError
@@ -64,10 +65,21 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _location(e.get("loc", ())), "message": e.get("msg", "invalid")}
-            for e in exc.errors()
-        ]
+        errors = []
+        for e in exc.errors():
+            if e.get("type") == "json_invalid":
+                position = e.get("loc", ("body", 0))[-1]
+                reason = (e.get("ctx") or {}).get("error", "invalid JSON")
+                errors.append(
+                    {
+                        "field": "body",
+                        "message": f"not valid JSON ({reason} at character {position})",
+                    }
+                )
+            else:
+                errors.append(
+                    {"field": _location(e.get("loc", ())), "message": e.get("msg", "invalid")}
+                )
         first = errors[0] if errors else {"field": "request", "message": "invalid"}
         detail = f"{first['field']}: {first['message']}"
         if len(errors) > 1:
@@ -78,6 +90,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        # Two requests raced to create the same thing (a tag, a handle): the loser's
+        # transaction was rolled back whole; asking again will see the winner's row.
+        return problem_response(
+            409,
+            "a concurrent change created the same record; retry the request",
+            title="Conflict",
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
