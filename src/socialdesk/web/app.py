@@ -41,6 +41,8 @@ def create_app(app: App, *, run_workers: bool | None = None) -> FastAPI:
         try:
             yield
         finally:
+            for cleanup in api.state.cleanups:
+                cleanup()
             for worker in workers:
                 worker.stop()
             for thread in threads:
@@ -57,6 +59,7 @@ def create_app(app: App, *, run_workers: bool | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     api.state.socialdesk = app
+    api.state.cleanups = []
     install_problem_handlers(api)
     api.add_middleware(BodySizeLimit, max_bytes=app.settings.max_body_bytes)
 

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from socialdesk.pipeline.notify import IngestResult
+from socialdesk.store.changes import subscribe_conversation_changes
 from socialdesk.web.live import LiveHub
 from socialdesk.web.ui.pages import actions, admin, auth, inbox
 from socialdesk.web.ui.presence import PresenceBoard
@@ -44,6 +45,15 @@ def install_ui(api: FastAPI) -> None:
             hub.publish(result.workspace_id, "inbox", new=len(result.new_conversation_ids))
 
     app.notifier.subscribe(on_ingest)
+
+    def on_change(touched: dict[int, set[int]]) -> None:
+        for workspace_id, conversation_ids in touched.items():
+            for conversation_id in conversation_ids:
+                hub.publish(workspace_id, f"conversation-{conversation_id}",
+                            conversation_id=conversation_id)
+            hub.publish(workspace_id, "inbox", changed=len(conversation_ids))
+
+    api.state.cleanups.append(subscribe_conversation_changes(on_change))
     router = APIRouter(include_in_schema=False)
     for module in (auth, inbox, actions, admin):
         router.include_router(module.router)

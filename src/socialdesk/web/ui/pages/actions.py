@@ -26,7 +26,6 @@ from socialdesk.services.conversations import (
 from socialdesk.services.events import Actor
 from socialdesk.services.replies import reply
 from socialdesk.services.sessions import SignedIn
-from socialdesk.store.db import on_commit
 from socialdesk.store.models import CannedResponse, Message, User
 from socialdesk.web.deps import get_app
 from socialdesk.web.ui.render import render
@@ -99,20 +98,12 @@ def render_pane(
         return render(request, "_pane.html", context, status_code=status_code)
 
 
-def _announce(request: Request, agent: SignedIn, conversation_id: int) -> None:
-    request.app.state.live.publish(
-        agent.workspace_id, f"conversation-{conversation_id}", conversation_id=conversation_id
-    )
-    request.app.state.live.publish(agent.workspace_id, "inbox", conversation_id=conversation_id)
-
-
 def _run(request: Request, agent: SignedIn, conversation_id: int, change: Any) -> HTMLResponse:
     """Apply ``change(session)`` in one transaction and answer with the refreshed pane."""
     app = get_app(request)
     try:
         with app.db.session() as session:
-            change(session)
-            on_commit(session, lambda: _announce(request, agent, conversation_id))
+            change(session)  # screens hear of it through store.changes after the commit
     except SocialdeskError as exc:
         if exc.status == 404:
             raise
