@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: setup demo serve test test-fast lint fmt bench clean
+.PHONY: setup demo serve test test-fast lint fmt bench clean chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "socialdesk needs Python 3.11 or newer")'
@@ -32,7 +32,14 @@ fmt: setup
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
 
-test: setup lint  ## Lint, types, then every test (PostgreSQL too when SOCIALDESK_TEST_DATABASE_URL is set)
+# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	    (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-liberation fonts-noto-color-emoji) ; } || \
+	  echo "Chromium is not installed and cannot be installed here: browser tests will skip"
+
+test: setup lint chromium  ## Lint, types, then every test (PostgreSQL too when SOCIALDESK_TEST_DATABASE_URL is set)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: setup

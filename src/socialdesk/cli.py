@@ -196,6 +196,169 @@ def serve(
 
 
 @cli.command()
+def demo(
+    fresh: Annotated[
+        bool,
+        typer.Option(
+            "--fresh/--no-fresh",
+            help="Delete the demo's own database (var/demo.db) first; --no-fresh keeps it.",
+        ),
+    ] = True,
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port.")] = None,
+    conversations: Annotated[
+        int, typer.Option(min=1, max=5000, help="How many conversations to generate.")
+    ] = 300,
+    password: Annotated[
+        str | None, typer.Option(help="Password of every demo user [default: socialdesk-demo].")
+    ] = None,
+    seed_only: Annotated[
+        bool, typer.Option("--seed-only", help="Generate the data, print the logins and exit.")
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed; the same seed, the same data.")
+    ] = None,
+    workspace: WorkspaceOpt = "default",
+) -> None:
+    """Fill a demo workspace with a care team and realistic conversations, then serve it."""
+    import shutil
+
+    import uvicorn
+    from rich.markup import escape
+    from sqlalchemy import select
+
+    from socialdesk.config import Settings
+    from socialdesk.demo import (
+        ACCOUNTS,
+        ADMIN_EMAIL,
+        DEFAULT_SEED,
+        DEMO_PASSWORD,
+        STAFF,
+        demo_settings,
+        remove_sqlite_database,
+        seed_demo,
+        workspace_has_users,
+    )
+    from socialdesk.services.accounts import create_token
+    from socialdesk.store.models import ChannelAccount, User
+    from socialdesk.web.app import create_app
+
+    password = password or DEMO_PASSWORD
+    if len(password) < 8:
+        raise fail("--password needs at least 8 characters")
+    settings, own_file = demo_settings(Settings())
+    if own_file is not None and fresh:
+        remove_sqlite_database(own_file)
+    try:
+        app = bootstrap(settings)
+    except Exception as exc:  # an unreachable database, a bad URL
+        raise fail(f"cannot open the database: {exc}") from exc
+    try:
+        seeded = workspace_has_users(app, workspace)
+        if seeded and fresh:  # only with SOCIALDESK_DATABASE_URL: the own file was just deleted
+            raise fail(
+                f"workspace {workspace!r} at {app.db.url} already has users and the demo only "
+                "fills an empty one: pass --workspace with a new name, or --no-fresh to serve "
+                "it as it is"
+            )
+        if seeded:
+            out.print(f"keeping the demo data already in workspace {workspace!r}", highlight=False)
+        else:
+            progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                TaskProgressColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                disable=not sys.stderr.isatty(),
+            )
+            with progress:
+                task = progress.add_task(f"seeding {conversations} conversations", total=None)
+
+                def on_progress(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                summary = seed_demo(
+                    app,
+                    workspace=workspace,
+                    conversations=conversations,
+                    password=password,
+                    seed=DEFAULT_SEED if seed is None else seed,
+                    on_progress=on_progress,
+                )
+            statuses = ", ".join(
+                f"{summary.by_status.get(s, 0)} {s}"
+                for s in ("open", "pending", "snoozed", "resolved")
+            )
+            out.print(
+                f"demo data ready: {summary.conversations} conversations ({statuses}), "
+                f"{summary.messages:,} messages in {summary.seconds:.1f} s",
+                highlight=False,
+            )
+        ws_id = workspace_id(app, workspace)
+        care = ACCOUNTS[-1].handle
+        with app.db.session() as session:
+            admin_id = session.scalar(
+                select(User.id).where(User.workspace_id == ws_id, User.email == ADMIN_EMAIL)
+            )
+            care_id = session.scalar(
+                select(ChannelAccount.id).where(
+                    ChannelAccount.workspace_id == ws_id, ChannelAccount.handle == care
+                )
+            )
+            token = create_token(session, ws_id, name="demo", user_id=admin_id).secret
+        bind_host = host or app.settings.host
+        bind_port = port or app.settings.port
+        base = f"http://{bind_host}:{bind_port}"
+        prog = "socialdesk"
+        if shutil.which(prog) is None and Path(sys.argv[0]).name == prog:
+            prog = sys.argv[0]  # e.g. .venv/bin/socialdesk when the venv is not activated
+        prefix = f"SOCIALDESK_DATABASE_URL={app.db.url} " if own_file is not None else ""
+        ws_flag = f" --workspace {workspace}" if workspace != "default" else ""
+        shown_password = (
+            password if not seeded else f"the one chosen at seeding ({DEMO_PASSWORD} by default)"
+        )
+        rows = [
+            ("Agent inbox", f"{base}/  (sign in with the login below)"),
+            ("Admin login", f"{ADMIN_EMAIL}  password: {shown_password}"),
+            (
+                "Team",
+                ", ".join(f"{m.email} ({m.role})" for m in STAFF if m.email != ADMIN_EMAIL)
+                + "  (same password)",
+            ),
+            ("API docs", f"{base}/docs"),
+            ("API token", token),
+            ("Try the API", f'curl -H "Authorization: Bearer {token}" {base}/api/v1/conversations'),
+            (
+                "Be a customer",
+                f"{prefix}{prog} sandbox post --account {care} --from @someone{ws_flag} "
+                '"My router is blinking red"',
+            ),
+            (
+                "See replies",
+                f'curl -H "Authorization: Bearer {token}" '
+                f"{base}/api/v1/sandbox/{care_id}/deliveries",
+            ),
+            ("Database", app.db.url),
+        ]
+        out.print()
+        for label, value in rows:
+            out.print(f"  [bold]{label:<14}[/] {escape(value)}", highlight=False)
+        out.print()
+        if seed_only:
+            return
+        api = create_app(app)
+        out.print(f"socialdesk on {base}  (API docs at /docs); Ctrl-C stops it", highlight=False)
+        uvicorn.run(
+            api, host=bind_host, port=bind_port, log_level="info", timeout_graceful_shutdown=2
+        )
+    except SocialdeskError as exc:
+        raise fail(exc.detail) from exc
+    finally:
+        app.db.dispose()
+
+
+@cli.command()
 def worker(
     concurrency: Annotated[int, typer.Option(help="Worker threads in this process.")] = 1,
     once: Annotated[bool, typer.Option(help="Drain due jobs, then exit.")] = False,
