@@ -7,9 +7,8 @@ Each customer's steps are played in time order. Jobs are drained only when a ste
 result (the conversation an inbound message opened, the platform id of a delivered reply), and
 then for many customers at once: that keeps ~300 conversations within seconds on SQLite.
 
-Messages carry their planned platform times (replies through ``reply(at=...)``); triage,
-tags, notes and status changes are stamped with the time of seeding, as those services take
-no time of their own.
+Every step carries its planned time (``at=``), so messages, triage, tags, notes and status
+changes read as a history; only delivery receipts are stamped with the time of seeding.
 """
 
 from __future__ import annotations
@@ -249,11 +248,11 @@ class _Player:
                 changes["assignee_id"] = self.users[step.assignee]
             if step.team is not None:
                 changes["team_id"] = self.teams[step.team]
-            update_conversation(session, ws, conversation_id, actor, **changes)
+            update_conversation(session, ws, conversation_id, actor, at=step.at, **changes)
         elif isinstance(step, TagChange):
-            change_tags(session, ws, conversation_id, actor, add=list(step.add))
+            change_tags(session, ws, conversation_id, actor, add=list(step.add), at=step.at)
         elif isinstance(step, InternalNote):
-            add_note(session, ws, conversation_id, actor, step.body)
+            add_note(session, ws, conversation_id, actor, step.body, at=step.at)
 
     def customer_writes(
         self, session: Session, script: ConversationScript, step: CustomerMessage

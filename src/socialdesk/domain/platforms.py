@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
-__all__ = ["ReplyLimits", "dm_link", "reply_limits", "render_canned"]
+__all__ = ["ReplyLimits", "dm_link", "render_canned", "reply_limits"]
 
 
 @dataclass(frozen=True)

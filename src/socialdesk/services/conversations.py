@@ -230,8 +230,12 @@ def update_conversation(
     priority: str | None = None,
     assignee_id: int | None = UNSET,
     team_id: int | None = UNSET,
+    at: datetime | None = None,
 ) -> Conversation:
-    """Change any of status, priority, assignee and team; one event per actual change."""
+    """Change any of status, priority, assignee and team; one event per actual change.
+
+    ``at`` back-dates the change (history, demo data); it defaults to now.
+    """
     if snoozed_until is not None:
         if status is None:
             raise InvalidInput("snoozed_until needs status 'snoozed' in the same change")
@@ -241,7 +245,7 @@ def update_conversation(
         # must be written in UTC or a snooze given in another offset would never end.
         snoozed_until = snoozed_until.astimezone(UTC)
     conv = get_conversation(session, workspace_id, conversation_id)
-    now = utcnow()
+    now = at or utcnow()
 
     def log(type_: EventType, data: dict[str, Any]) -> None:
         record_event(
@@ -252,6 +256,7 @@ def update_conversation(
             conversation_id=conv.id,
             contact_id=conv.contact_id,
             data=data,
+            occurred_at=now,
         )
 
     if priority is not None:
@@ -330,6 +335,7 @@ def change_tags(
     *,
     add: list[str] | None = None,
     remove: list[str] | None = None,
+    at: datetime | None = None,
 ) -> Conversation:
     conv = get_conversation(session, workspace_id, conversation_id)
     before = sorted(t.name for t in conv.tags)
@@ -351,14 +357,21 @@ def change_tags(
                 "added": sorted(set(after) - set(before)),
                 "removed": sorted(set(before) - set(after)),
             },
+            occurred_at=at,
         )
-        conv.updated_at = utcnow()
+        conv.updated_at = at or utcnow()
     session.flush()
     return conv
 
 
 def add_note(
-    session: Session, workspace_id: int, conversation_id: int, actor: Actor, body: str
+    session: Session,
+    workspace_id: int,
+    conversation_id: int,
+    actor: Actor,
+    body: str,
+    *,
+    at: datetime | None = None,
 ) -> Note:
     body = body.strip()
     if not body:
@@ -367,7 +380,11 @@ def add_note(
         raise InvalidInput("a note may hold at most 20,000 characters")
     conv = get_conversation(session, workspace_id, conversation_id)
     note = Note(
-        workspace_id=workspace_id, conversation_id=conv.id, author_user_id=actor.user_id, body=body
+        workspace_id=workspace_id,
+        conversation_id=conv.id,
+        author_user_id=actor.user_id,
+        body=body,
+        created_at=at or utcnow(),
     )
     session.add(note)
     session.flush()
@@ -379,5 +396,6 @@ def add_note(
         conversation_id=conv.id,
         contact_id=conv.contact_id,
         data={"note_id": note.id},
+        occurred_at=at,
     )
     return note
