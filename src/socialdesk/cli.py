@@ -511,6 +511,43 @@ def _human_seconds(seconds: float) -> str:
     return f"{whole // 3600}h {whole % 3600 // 60:02d}m"
 
 
+@cli.command()
+def analyze(
+    file: Annotated[str, typer.Argument(help="A text file with one message per line, or '-'.")],
+) -> None:
+    """Language, sentiment and personal data of each line, as one JSON object per line."""
+    from socialdesk.pipeline.enrichment import analyze_lines
+
+    if file == "-":
+        stream = sys.stdin.buffer
+    else:
+        path = Path(file)
+        if not path.is_file():
+            raise fail(f"{file}: no such file")
+        try:
+            stream = path.open("rb")
+        except OSError as exc:
+            raise fail(f"{file}: cannot read it ({exc.strerror})") from exc
+
+    def decoded() -> Iterator[str]:
+        # Decoded line by line, so a bad byte is reported with its line number.
+        for number, raw in enumerate(stream, start=1):
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise fail(f"{file}: line {number} is not UTF-8 text ({exc.reason})") from exc
+
+    try:
+        for result in analyze_lines(decoded()):
+            try:
+                typer.echo(json.dumps(result, ensure_ascii=False))
+            except BrokenPipeError:  # `socialdesk analyze big.txt | head`
+                return
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+
+
 # -- sandbox --------------------------------------------------------------------------------
 def _sandbox_account(app: App, ws_id: int, account: str) -> int:
     from sqlalchemy import select

@@ -38,6 +38,7 @@ _NOISE: Final = re.compile(
     r"https?://\S+|www\.\S+|\S+@\S+\.\S+|@\w+|&\w+;|[#_\d]+|\s+", flags=re.UNICODE
 )
 _NOT_LETTER: Final = re.compile(r"[\W\d_]+")
+_PUNCTUATION: Final = re.compile(r"(?:(?!['\u2019])[^\w\s])+", flags=re.UNICODE)
 # Han, kana, Hangul: one character carries about as much as a short word.
 _DENSE_SCRIPT: Final = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _LABEL_PREFIX: Final = "__label__"
@@ -78,6 +79,9 @@ def _detector() -> Any:
 def _evidence(text: str) -> tuple[str, int]:
     """The text without handles, links, numbers and extra spaces, and how many letters it has."""
     cleaned = _NOISE.sub(" ", text).strip()
+    # Punctuation misleads the model ("thank you so much, you fixed it!" read as Spanish):
+    # it sees words only, apostrophes kept inside them.
+    cleaned = " ".join(_PUNCTUATION.sub(" ", cleaned).split())
     letters = len(_NOT_LETTER.sub("", cleaned))
     if not cleaned.isascii():
         letters += 2 * len(_DENSE_SCRIPT.findall(cleaned))
