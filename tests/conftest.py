@@ -67,7 +67,15 @@ def _empty_all_tables(app: App) -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with app.db.engine.begin() as conn:
         if app.db.is_postgres:
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            # DELETE and restarting the sequences takes milliseconds; TRUNCATE of twenty
+            # tables takes most of a second, per test.
+            conn.execute(text("; ".join(f"DELETE FROM {table}" for table in tables)))
+            sequences = [
+                f"SELECT setval(pg_get_serial_sequence('{t.name}', 'id'), 1, false)"
+                for t in Base.metadata.sorted_tables
+                if "id" in t.c and t.c.id.autoincrement is True
+            ]
+            conn.execute(text("; ".join(sequences)))
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))

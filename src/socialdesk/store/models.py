@@ -186,6 +186,21 @@ class Conversation(Base):
     __table_args__ = (
         Index("ix_conversations_inbox", "workspace_id", "status", "last_message_at"),
         Index("ix_conversations_contact_account", "contact_id", "channel_account_id", "id"),
+        # The inbox's views and sorts (see services/inbox.py): each count and each first page
+        # is an index walk, not a scan of every conversation.
+        Index("ix_conversations_recent", "workspace_id", "last_message_at", "id"),
+        Index(
+            "ix_conversations_assignee", "workspace_id", "assignee_id", "status", "last_message_at"
+        ),
+        Index("ix_conversations_team", "workspace_id", "team_id", "status"),
+        Index("ix_conversations_waiting", "workspace_id", "last_inbound_at"),
+        Index(
+            "ix_conversations_unanswered",
+            "workspace_id",
+            "status",
+            "first_response_at",
+            "first_inbound_at",
+        ),
     )
     id: Mapped[int] = _pk()
     workspace_id: Mapped[int] = _ws()
