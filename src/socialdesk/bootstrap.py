@@ -44,7 +44,7 @@ class App:
 
     def run_jobs_until_idle(self) -> int:
         """Drain every due job in this thread (CLI commands, tests)."""
-        return Worker(self.db, self.registry, worker_id="inline").run_until_idle()
+        return Worker(self.db, self.registry).run_until_idle()
 
 
 def bootstrap(

@@ -101,6 +101,22 @@ def claim_jobs(
     """Take up to ``limit`` due jobs (and jobs whose previous holder's lease ran out)."""
     now = utcnow()
     with db.session() as session:
+        # A job whose worker died on its last attempt (lease ran out) must not loop forever.
+        session.execute(
+            update(Job)
+            .where(
+                Job.status == JobStatus.RUNNING,
+                Job.locked_until < now,
+                Job.attempts >= Job.max_attempts,
+            )
+            .values(
+                status=JobStatus.FAILED,
+                locked_by=None,
+                locked_until=None,
+                finished_at=now,
+                last_error="the worker stopped during the last allowed attempt (lease expired)",
+            )
+        )
         due = select(Job.id).where(
             or_(
                 (Job.status == JobStatus.QUEUED) & (Job.run_at <= now),

@@ -15,6 +15,7 @@ import logging
 import os
 import socket
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -89,7 +90,11 @@ class HandlerRegistry:
 
 
 def default_worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    """Unique per worker: the id owns claimed jobs, so two workers must never share one.
+
+    (Workers are built in the thread that starts them, so the thread id cannot tell them apart.)
+    """
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
 
 class Worker:
@@ -155,8 +160,9 @@ class Worker:
                             mark_done(session, job)
                 return
             except Exception as exc:  # find the culprit: run them one by one
-                log.warning("batch of %d %s jobs failed (%s); retrying singly",
-                            len(group), kind, exc)
+                log.warning(
+                    "batch of %d %s jobs failed (%s); retrying singly", len(group), kind, exc
+                )
         for job in group:
             self._run(job)
 
