@@ -117,8 +117,7 @@ def process_raw_events(
         by_workspace.setdefault(raw.workspace_id, []).extend(events)
         raw.status, raw.processed_at = "processed", now
     results = [
-        ingest_batch(session, workspace_id, events)
-        for workspace_id, events in by_workspace.items()
+        ingest_batch(session, workspace_id, events) for workspace_id, events in by_workspace.items()
     ]
     if publish is not None:
         notify = publish

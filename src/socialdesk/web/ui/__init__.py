@@ -49,8 +49,9 @@ def install_ui(api: FastAPI) -> None:
     def on_change(touched: dict[int, set[int]]) -> None:
         for workspace_id, conversation_ids in touched.items():
             for conversation_id in conversation_ids:
-                hub.publish(workspace_id, f"conversation-{conversation_id}",
-                            conversation_id=conversation_id)
+                hub.publish(
+                    workspace_id, f"conversation-{conversation_id}", conversation_id=conversation_id
+                )
             hub.publish(workspace_id, "inbox", changed=len(conversation_ids))
 
     api.state.cleanups.append(subscribe_conversation_changes(on_change))

@@ -54,15 +54,16 @@ def _inbox_query(
     )
 
 
-def shell_context(
-    session: Session, agent: SignedIn, query: InboxQuery
-) -> dict[str, Any]:
+def shell_context(session: Session, agent: SignedIn, query: InboxQuery) -> dict[str, Any]:
     """Everything the navigation and the list need (a fixed number of queries)."""
     counts = view_counts(session, agent.workspace_id, agent.user_id)
     rows, more, latest = inbox_page(session, agent.workspace_id, agent.user_id, query)
     accounts = list_accounts(session, agent.workspace_id)
-    tags = list(session.scalars(
-        select(Tag.name).where(Tag.workspace_id == agent.workspace_id).order_by(Tag.name)))
+    tags = list(
+        session.scalars(
+            select(Tag.name).where(Tag.workspace_id == agent.workspace_id).order_by(Tag.name)
+        )
+    )
     users = {
         uid: name
         for uid, name in session.execute(
@@ -70,9 +71,18 @@ def shell_context(
         )
     }
     return {
-        "users": users, "agent": agent, "views": VIEWS, "counts": counts, "sorts": SORTS,
-        "query": query, "rows": rows, "more": more, "latest": latest, "accounts": accounts,
-        "tags": tags, "platforms": sorted({a.platform for a in accounts}),
+        "users": users,
+        "agent": agent,
+        "views": VIEWS,
+        "counts": counts,
+        "sorts": SORTS,
+        "query": query,
+        "rows": rows,
+        "more": more,
+        "latest": latest,
+        "accounts": accounts,
+        "tags": tags,
+        "platforms": sorted({a.platform for a in accounts}),
     }
 
 
