@@ -174,5 +174,13 @@ def conversation_context(
         "users": users,
         "team_names": team_names,
         "contact_tags": [t.name for t in contact.tags] if contact else [],
+        "contact_notes": list(
+            session.scalars(
+                select(Note)
+                .where(Note.contact_id == conv.contact_id)
+                .order_by(Note.id.desc())
+                .limit(20)
+            )
+        ),
         "last_outbound_id": last_out,
     }

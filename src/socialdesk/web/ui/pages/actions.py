@@ -12,21 +12,24 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from socialdesk.domain.errors import InvalidInput, NotFound, SocialdeskError
+from socialdesk.domain.errors import Forbidden, InvalidInput, NotFound, SocialdeskError
 from socialdesk.domain.pii import find_pii
 from socialdesk.domain.platforms import dm_link, render_canned, reply_limits
+from socialdesk.domain.types import Role
+from socialdesk.services.contacts import add_contact_note, change_contact_tags, merge_contacts
 from socialdesk.services.conversations import (
     UNSET,
     add_note,
     change_tags,
+    get_conversation,
     update_conversation,
 )
 from socialdesk.services.events import Actor
 from socialdesk.services.replies import reply
 from socialdesk.services.sessions import SignedIn
-from socialdesk.store.models import CannedResponse, Message, User
+from socialdesk.store.models import CannedResponse, ContactIdentity, Conversation, Message, User
 from socialdesk.web.deps import get_app
 from socialdesk.web.ui.render import render
 from socialdesk.web.ui.security import AgentDep
@@ -134,12 +137,20 @@ def assign(
     priority: Annotated[str | None, Form(max_length=20)] = None,
 ) -> HTMLResponse:
     def change(session: Any) -> None:
+        new_assignee = UNSET if assignee is None else _optional_id(assignee, "assignee")
+        if new_assignee is not UNSET and agent.role == Role.AGENT:
+            current = get_conversation(session, agent.workspace_id, conversation_id).assignee_id
+            taking_over = current not in (None, agent.user_id) and new_assignee != current
+            if taking_over:
+                raise Forbidden(
+                    "this conversation belongs to another agent; a supervisor can reassign it"
+                )
         update_conversation(
             session,
             agent.workspace_id,
             conversation_id,
             Actor.agent(agent.user_id),
-            assignee_id=UNSET if assignee is None else _optional_id(assignee, "assignee"),
+            assignee_id=new_assignee,
             team_id=UNSET if team is None else _optional_id(team, "team"),
             priority=priority or None,
         )
@@ -285,6 +296,16 @@ def send(
     )
 
 
+def _ensure_in_workspace(request: Request, agent: SignedIn, conversation_id: int) -> None:
+    """Presence is kept by conversation id alone: never show or mark another workspace's."""
+    with get_app(request).db.read_session() as session:
+        workspace_id = session.scalar(
+            select(Conversation.workspace_id).where(Conversation.id == conversation_id)
+        )
+    if workspace_id != agent.workspace_id:
+        raise NotFound(f"conversation {conversation_id} does not exist in this workspace")
+
+
 @router.get(
     "/conversations/{conversation_id}/presence",
     name="ui_conv_presence_get",
@@ -292,6 +313,7 @@ def send(
 )
 def presence(request: Request, conversation_id: int, agent: AgentDep) -> HTMLResponse:
     """Heartbeat of a viewer; answers with who else is here."""
+    _ensure_in_workspace(request, agent, conversation_id)
     board = request.app.state.presence
     if board.mark(conversation_id, agent.user_id, agent.name, typing=False):
         request.app.state.live.publish(agent.workspace_id, f"presence-{conversation_id}")
@@ -310,7 +332,95 @@ def typing(
     agent: AgentDep,
     state: Annotated[str, Form(max_length=10)] = "typing",
 ) -> HTMLResponse:
+    _ensure_in_workspace(request, agent, conversation_id)
     board = request.app.state.presence
     if board.mark(conversation_id, agent.user_id, agent.name, typing=state == "typing"):
         request.app.state.live.publish(agent.workspace_id, f"presence-{conversation_id}")
     return HTMLResponse("", status_code=204)
+
+
+@router.post(
+    "/conversations/{conversation_id}/contact/tags",
+    name="ui_contact_tags",
+    response_class=HTMLResponse,
+)
+def contact_tags(
+    request: Request,
+    conversation_id: int,
+    agent: AgentDep,
+    add: Annotated[str, Form(max_length=100)] = "",
+    remove: Annotated[str, Form(max_length=100)] = "",
+) -> HTMLResponse:
+    def change(session: Any) -> None:
+        conv = get_conversation(session, agent.workspace_id, conversation_id)
+        change_contact_tags(
+            session,
+            agent.workspace_id,
+            conv.contact_id,
+            Actor.agent(agent.user_id),
+            add=[add] if add.strip() else [],
+            remove=[remove] if remove.strip() else [],
+        )
+
+    return _run(request, agent, conversation_id, change)  # answers with the whole pane
+
+
+@router.post(
+    "/conversations/{conversation_id}/contact/notes",
+    name="ui_contact_notes",
+    response_class=HTMLResponse,
+)
+def contact_note(
+    request: Request,
+    conversation_id: int,
+    agent: AgentDep,
+    body: Annotated[str, Form(max_length=20_000)] = "",
+) -> HTMLResponse:
+    def change(session: Any) -> None:
+        conv = get_conversation(session, agent.workspace_id, conversation_id)
+        add_contact_note(
+            session, agent.workspace_id, conv.contact_id, Actor.agent(agent.user_id), body
+        )
+
+    return _run(request, agent, conversation_id, change)  # answers with the whole pane
+
+
+@router.post(
+    "/conversations/{conversation_id}/contact/merge",
+    name="ui_contact_merge",
+    response_class=HTMLResponse,
+)
+def contact_merge(
+    request: Request,
+    conversation_id: int,
+    agent: AgentDep,
+    other: Annotated[str, Form(max_length=200)] = "",
+) -> HTMLResponse:
+    """Merge another contact (by id or @handle) into this conversation's contact."""
+
+    def change(session: Any) -> None:
+        conv = get_conversation(session, agent.workspace_id, conversation_id)
+        target = other.strip().lstrip("@#")
+        if not target:
+            raise InvalidInput("name the contact to merge: its @handle or #id")
+        other_id: int | None = int(target) if target.isdigit() else None
+        if other_id is None:
+            found = session.scalars(
+                select(ContactIdentity.contact_id)
+                .where(
+                    ContactIdentity.workspace_id == agent.workspace_id,
+                    func.lower(ContactIdentity.handle) == target.lower(),
+                )
+                .distinct()
+                .limit(2)
+            ).all()
+            if not found:
+                raise InvalidInput(f"no contact with the handle @{target}")
+            if len(found) > 1:
+                raise InvalidInput(f"several contacts use @{target}; give the #id instead")
+            other_id = found[0]
+        merge_contacts(
+            session, agent.workspace_id, conv.contact_id, other_id, Actor.agent(agent.user_id)
+        )
+
+    return _run(request, agent, conversation_id, change)  # answers with the whole pane
