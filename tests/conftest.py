@@ -16,21 +16,13 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from datasets import SHARED_DATA, shared_data  # noqa: F401 - re-exported for older tests
 from socialdesk.bootstrap import App, bootstrap
 from socialdesk.config import Settings
 from socialdesk.store.models import Base
 
 PG_ENV = "SOCIALDESK_TEST_DATABASE_URL"
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def shared_data(name: str) -> Path:
-    """A file of ../shared/data, or a skip naming what is missing."""
-    path = SHARED_DATA / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the shared data sets live beside the project")
-    return path
 
 
 @pytest.fixture(scope="session")

@@ -225,7 +225,7 @@ def test_macro_recall_on_labelled_tweets_beats_plain_vader() -> None:
     stay above plain VADER (compound with +/-0.05 thresholds), measured right now on the same
     texts.
     """
-    from conftest import shared_data
+    from datasets import shared_data
 
     texts_path = shared_data("sentiment_val_text.txt")
     labels_path = shared_data("sentiment_val_labels.txt")
