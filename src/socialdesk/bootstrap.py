@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 
 from socialdesk.channels.base import Channel
 from socialdesk.channels.sandbox import SandboxChannel
+from socialdesk.channels.twitter import TwitterChannel
 from socialdesk.config import Settings, get_settings
 from socialdesk.jobs.worker import HandlerRegistry, Worker
 from socialdesk.pipeline.intake import INGEST_JOB, process_raw_events
 from socialdesk.pipeline.notify import Notifier
 from socialdesk.services.conversations import WAKE_JOB, wake_snoozed
 from socialdesk.services.replies import DELIVER_JOB, make_delivery_handler
+from socialdesk.store.crypto import CredentialCipher
 from socialdesk.store.db import Database
 from socialdesk.store.migrate import migrate
 
@@ -33,6 +35,7 @@ class App:
     channels: dict[str, Channel]
     registry: HandlerRegistry
     notifier: Notifier
+    cipher: CredentialCipher
     workers: list[Worker] = field(default_factory=list)
 
     def worker(self, **kwargs: Any) -> Worker:
@@ -58,14 +61,25 @@ def bootstrap(
     if migrate_schema:
         migrate(db)
     notifier = Notifier()
-    channels: dict[str, Channel] = {"sandbox": SandboxChannel(db)}
+    cipher = CredentialCipher.from_settings(settings)
+    channels: dict[str, Channel] = {
+        "sandbox": SandboxChannel(db),
+        "twitter": TwitterChannel(),
+    }
     registry = HandlerRegistry()
 
     def ingest(session: Session, payloads: list[dict[str, Any]]) -> None:
         ids = [int(p["raw_event_id"]) for p in payloads]
-        process_raw_events(session, ids, channels, notifier.publish)
+        process_raw_events(session, ids, channels, notifier.publish, cipher=cipher)
 
     registry.batch(INGEST_JOB, ingest)
     registry.transactional(WAKE_JOB, wake_snoozed)
-    registry.external(DELIVER_JOB, make_delivery_handler(db, channels))
-    return App(settings=settings, db=db, channels=channels, registry=registry, notifier=notifier)
+    registry.external(DELIVER_JOB, make_delivery_handler(db, channels, cipher=cipher))
+    return App(
+        settings=settings,
+        db=db,
+        channels=channels,
+        registry=registry,
+        notifier=notifier,
+        cipher=cipher,
+    )

@@ -46,6 +46,10 @@ cli.add_typer(report_cli, name="report")
 cli.add_typer(token_cli, name="token")
 cli.add_typer(user_cli, name="user")
 cli.add_typer(sandbox_cli, name="sandbox")
+channels_cli = typer.Typer(
+    help="Channel accounts: connect platforms, pause and resume them.", no_args_is_help=True
+)
+cli.add_typer(channels_cli, name="channels")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -688,6 +692,109 @@ def sandbox_outbox(
                     ensure_ascii=False,
                 )
             )
+
+
+# -- channel accounts -----------------------------------------------------------------------
+def _key_values(pairs: list[str]) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise fail(f"--set {pair!r} is not KEY=VALUE")
+        values[key.strip()] = value
+    return values
+
+
+@channels_cli.command("add")
+def channels_add(
+    platform: Annotated[str, typer.Argument(help="The platform: sandbox or twitter.")],
+    name: Annotated[str, typer.Option(help="The account's name, shown to agents.")],
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            metavar="KEY=VALUE",
+            help="A connection key (repeat); secrets are stored encrypted. "
+            "twitter: handle, external_id, consumer_secret, access_token [, api_base_url].",
+        ),
+    ] = None,
+    workspace: WorkspaceOpt = "default",
+) -> None:
+    """Connect a channel account (prints its id)."""
+    from socialdesk.services.channel_accounts import connect_account
+
+    values = _key_values(settings or [])
+    with application() as app:
+        channel = app.channels.get(platform)
+        if channel is None:
+            raise fail(
+                f"unknown platform {platform!r}: connectors exist for "
+                f"{', '.join(sorted(app.channels))}"
+            )
+        spec = channel.connection
+        missing = spec.missing(values)
+        if missing:
+            raise fail(
+                f"{platform} needs {', '.join(missing)}: missing; add "
+                + " ".join(f"--set {key}=..." for key in missing)
+            )
+        ws_id = workspace_id(app, workspace, create=True)
+        with app.db.session() as session:
+            account = connect_account(
+                session, ws_id, spec, name=name, values=values, cipher=app.cipher
+            )
+            out.print(str(account.id))
+
+
+@channels_cli.command("list")
+def channels_list(workspace: WorkspaceOpt = "default") -> None:
+    """The workspace's channel accounts (never their credentials)."""
+    from socialdesk.services.workspaces import list_accounts
+
+    with application() as app:
+        ws_id = workspace_id(app, workspace)
+        with app.db.read_session() as session:
+            accounts = list_accounts(session, ws_id)
+    table = Table(title="Channel accounts")
+    for column in ("id", "platform", "handle", "name", "external id", "state"):
+        table.add_column(column)
+    for account in accounts:
+        table.add_row(
+            str(account.id),
+            account.platform,
+            f"@{account.handle}",
+            account.name,
+            account.external_id or "",
+            "paused" if account.is_paused else "active",
+        )
+    out.print(table)
+
+
+AccountIdArg = Annotated[int, typer.Argument(help="The channel account's id.", min=1)]
+
+
+@channels_cli.command("pause")
+def channels_pause(account_id: AccountIdArg, workspace: WorkspaceOpt = "default") -> None:
+    """Stop processing and sending for an account; its webhooks are still stored."""
+    from socialdesk.services.channel_accounts import pause_account
+
+    with application() as app:
+        ws_id = workspace_id(app, workspace)
+        with app.db.session() as session:
+            account = pause_account(session, ws_id, account_id)
+            out.print(f"channel account {account.id} @{account.handle} paused", highlight=False)
+
+
+@channels_cli.command("resume")
+def channels_resume(account_id: AccountIdArg, workspace: WorkspaceOpt = "default") -> None:
+    """Resume an account: what arrived meanwhile is processed and waiting replies are sent."""
+    from socialdesk.services.channel_accounts import resume_account
+
+    with application() as app:
+        ws_id = workspace_id(app, workspace)
+        with app.db.session() as session:
+            account = resume_account(session, ws_id, account_id)
+            out.print(f"channel account {account.id} @{account.handle} resumed", highlight=False)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # How long a claimed job stays locked before another worker may take it over.
     job_lease_seconds: int = 60
     job_poll_seconds: float = 0.5
+    # Fernet key(s) encrypting channel credentials at rest, comma-separated: the first
+    # encrypts, all decrypt (key rotation). Unset: a key kept in var_dir/secret.key.
+    secret_key: SecretStr | None = None
 
     def resolved_database_url(self) -> str:
         if self.database_url:

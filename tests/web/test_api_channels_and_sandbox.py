@@ -1,4 +1,4 @@
-"""Channel accounts (sandbox only for now) and the sandbox customer's side."""
+"""Channel accounts and the sandbox customer's side."""
 
 from __future__ import annotations
 
@@ -31,16 +31,14 @@ def test_channel_accounts_never_show_settings(desk: Desk) -> None:
     assert "settings" not in account
 
 
-def test_other_platforms_are_422_until_their_connectors_exist(
-    desk: Desk, assert_problem: ProblemCheck
-) -> None:
+def test_platforms_without_a_connector_are_422(desk: Desk, assert_problem: ProblemCheck) -> None:
     before = desk.counts()
 
     response = desk.post(
-        "/channel-accounts", {"platform": "x", "name": "Acme on X", "handle": "acme"}
+        "/channel-accounts", {"platform": "myspace", "name": "Acme", "handle": "acme"}
     )
 
-    assert_problem(response, 422, "connectors for real platforms arrive in a later release")
+    assert_problem(response, 422, "platform 'myspace' cannot be connected")
     assert desk.counts() == before
 
 

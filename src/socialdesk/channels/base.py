@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from socialdesk.pipeline.events import InboundEvent
 
-__all__ = ["AccountInfo", "Channel", "OutboundMessage", "SendError", "SendResult"]
+__all__ = [
+    "ACCOUNT_FIELDS",
+    "AccountInfo",
+    "Channel",
+    "ConnectionKey",
+    "ConnectionSpec",
+    "OutboundMessage",
+    "ParseError",
+    "SendError",
+    "SendResult",
+]
+
+# Connection keys stored in channel_accounts' own columns rather than in settings/credentials.
+ACCOUNT_FIELDS = ("handle", "external_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +34,8 @@ class AccountInfo:
     handle: str
     external_id: str | None
     settings: dict[str, Any] = field(default_factory=dict)
+    # Decrypted secrets (tokens, app secrets); kept out of repr so they never reach a log.
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,8 +69,42 @@ class ParseError(ValueError):
     """A payload that is not what the platform documents; the webhook answers 400."""
 
 
+@dataclass(frozen=True, slots=True)
+class ConnectionKey:
+    """One value an admin supplies to connect an account (``--set name=value``)."""
+
+    name: str
+    description: str
+    secret: bool = False  # stored encrypted in ``credentials``, never shown again
+    required: bool = True
+    default: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionSpec:
+    """What connecting an account of one platform takes.
+
+    ``handle`` and ``external_id`` go to the account's columns, secret keys to its encrypted
+    credentials, every other key to its settings.
+    """
+
+    platform: str
+    keys: tuple[ConnectionKey, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [k.name for k in self.keys]
+
+    def missing(self, values: Mapping[str, str]) -> list[str]:
+        return [k.name for k in self.keys if k.required and not values.get(k.name, "").strip()]
+
+    def unknown(self, values: Mapping[str, str]) -> list[str]:
+        return sorted(set(values) - set(self.names))
+
+
 class Channel(Protocol):
     platform: str
+    connection: ConnectionSpec
 
     def parse(self, account: AccountInfo, payload: bytes) -> list[InboundEvent]:
         """Normalized events in a raw payload (unknown event types yield nothing)."""

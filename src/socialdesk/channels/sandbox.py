@@ -15,15 +15,26 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from socialdesk.channels.base import AccountInfo, OutboundMessage, ParseError, SendResult
+from socialdesk.channels.base import (
+    AccountInfo,
+    ConnectionKey,
+    ConnectionSpec,
+    OutboundMessage,
+    ParseError,
+    SendResult,
+)
 from socialdesk.domain.types import AuthorKind, Direction, Visibility
 from socialdesk.pipeline.events import Author, InboundEvent
 from socialdesk.store.db import Database
 from socialdesk.store.models import SandboxDelivery
 
-__all__ = ["PLATFORM", "SandboxChannel", "SandboxCustomer", "SandboxPayload"]
+__all__ = ["CONNECTION", "PLATFORM", "SandboxChannel", "SandboxCustomer", "SandboxPayload"]
 
 PLATFORM = "sandbox"
+CONNECTION = ConnectionSpec(
+    platform=PLATFORM,
+    keys=(ConnectionKey("handle", "The brand's handle in the sandbox"),),
+)
 
 
 class SandboxCustomer(BaseModel):
@@ -61,6 +72,7 @@ class SandboxPayload(BaseModel):
 
 class SandboxChannel:
     platform = PLATFORM
+    connection = CONNECTION
 
     def __init__(self, db: Database) -> None:
         self.db = db

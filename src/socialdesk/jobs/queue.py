@@ -28,6 +28,7 @@ __all__ = [
     "backoff_seconds",
     "claim_jobs",
     "enqueue",
+    "rearm",
     "release_failed",
     "subscribe_wakeup",
 ]
@@ -88,6 +89,44 @@ def enqueue(
     )
     if _wakeups:
         on_commit(session, _wake_all)
+
+
+def rearm(session: Session, jobs: list[tuple[str, dict[str, Any], str]]) -> int:
+    """Make jobs due now again, by idempotency key, whatever became of them (done, failed,
+    waiting); missing ones are enqueued. ``jobs`` holds (kind, payload, key). A job that a
+    worker holds right now is left to it. Returns how many jobs were made due."""
+    if not jobs:
+        return 0
+    keys = [key for _kind, _payload, key in jobs]
+    found: dict[str, str] = {}
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        rows = session.execute(
+            select(Job.idempotency_key, Job.status).where(Job.idempotency_key.in_(chunk))
+        )
+        found.update((key, status) for key, status in rows if key is not None)
+    idle = [key for key, status in found.items() if status != JobStatus.RUNNING]
+    now = utcnow()
+    for start in range(0, len(idle), 500):
+        session.execute(
+            update(Job)
+            .where(Job.idempotency_key.in_(idle[start : start + 500]))
+            .values(
+                status=JobStatus.QUEUED,
+                run_at=now,
+                attempts=0,
+                locked_by=None,
+                locked_until=None,
+                finished_at=None,
+                last_error=None,
+            )
+        )
+    for kind, payload, key in jobs:
+        if key not in found:
+            enqueue(session, kind, payload, idempotency_key=key)
+    if _wakeups:
+        on_commit(session, _wake_all)
+    return len(idle) + sum(1 for _k, _p, key in jobs if key not in found)
 
 
 def claim_jobs(

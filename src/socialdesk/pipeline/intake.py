@@ -12,6 +12,7 @@ from socialdesk.jobs.queue import enqueue
 from socialdesk.pipeline.events import InboundEvent
 from socialdesk.pipeline.ingest import ingest_batch
 from socialdesk.pipeline.notify import IngestResult
+from socialdesk.store.crypto import CredentialCipher
 from socialdesk.store.db import on_commit
 from socialdesk.store.models import ChannelAccount, RawEvent
 from socialdesk.store.types import utcnow
@@ -27,7 +28,11 @@ __all__ = [
 INGEST_JOB = "ingest.raw_event"
 
 
-def account_info(account: ChannelAccount) -> AccountInfo:
+def account_info(account: ChannelAccount, cipher: CredentialCipher | None = None) -> AccountInfo:
+    """What a channel module sees of an account; credentials decrypted when a cipher is given."""
+    credentials = {}
+    if cipher is not None and account.credentials:
+        credentials = cipher.decrypt(account.credentials)
     return AccountInfo(
         id=account.id,
         workspace_id=account.workspace_id,
@@ -35,6 +40,7 @@ def account_info(account: ChannelAccount) -> AccountInfo:
         handle=account.handle,
         external_id=account.external_id,
         settings=dict(account.settings or {}),
+        credentials=credentials,
     )
 
 
@@ -81,9 +87,14 @@ def process_raw_events(
     raw_event_ids: Sequence[int],
     channels: Mapping[str, Channel],
     publish: Callable[[IngestResult], None] | None = None,
+    *,
+    cipher: CredentialCipher | None = None,
 ) -> list[IngestResult]:
     """Parse stored payloads and run them through the pipeline as one batch, in the caller's
-    transaction. Payloads that fail to parse are kept with status ``failed``, never lost."""
+    transaction. Payloads that fail to parse are kept with status ``failed``, never lost.
+
+    Payloads of paused accounts stay ``received``: resuming the account queues them again
+    (services.channel_accounts.resume_account)."""
     raws = [
         raw
         for raw in session.scalars(select(RawEvent).where(RawEvent.id.in_(raw_event_ids)))
@@ -100,6 +111,7 @@ def process_raw_events(
         )
     }
     by_workspace: dict[int, list[InboundEvent]] = {}
+    infos: dict[int, AccountInfo] = {}
     now = utcnow()
     for raw in sorted(raws, key=lambda r: r.id):
         account = accounts.get(raw.channel_account_id) if raw.channel_account_id else None
@@ -107,8 +119,13 @@ def process_raw_events(
         if account is None or channel is None:
             raw.status, raw.error = "failed", f"no channel for source {raw.source!r}"
             continue
+        if account.is_paused:
+            continue
+        info = infos.get(account.id)
+        if info is None:  # decrypted once per account and batch, not once per payload
+            info = infos[account.id] = account_info(account, cipher)
         try:
-            events = channel.parse(account_info(account), raw.payload.encode("utf-8"))
+            events = channel.parse(info, raw.payload.encode("utf-8"))
         except ParseError as exc:
             raw.status, raw.error = "failed", str(exc)
             continue
@@ -135,7 +152,9 @@ def process_raw_event(
     raw_event_id: int,
     channels: Mapping[str, Channel],
     publish: Callable[[IngestResult], None] | None = None,
+    *,
+    cipher: CredentialCipher | None = None,
 ) -> IngestResult | None:
     """One stored payload through the pipeline (see :func:`process_raw_events`)."""
-    results = process_raw_events(session, [raw_event_id], channels, publish)
+    results = process_raw_events(session, [raw_event_id], channels, publish, cipher=cipher)
     return results[0] if results else None

@@ -3,11 +3,13 @@ a worker delivers it with retries, and the platform's answer is recorded on the 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from socialdesk.channels.base import Channel, OutboundMessage, SendError
@@ -24,14 +26,25 @@ from socialdesk.jobs.worker import PermanentJobError, RetryLater
 from socialdesk.pipeline.intake import account_info
 from socialdesk.services.conversations import get_conversation
 from socialdesk.services.events import Actor, record_event
+from socialdesk.store.crypto import CredentialCipher, CredentialsUnreadable
 from socialdesk.store.db import Database
-from socialdesk.store.models import ChannelAccount, ContactIdentity, Conversation, Message
+from socialdesk.store.models import ChannelAccount, ContactIdentity, Conversation, Event, Message
 from socialdesk.store.types import utcnow
 
-__all__ = ["DELIVER_JOB", "MAX_REPLY_CHARS", "make_delivery_handler", "reply"]
+__all__ = [
+    "DELIVER_JOB",
+    "MAX_REPLY_CHARS",
+    "PAUSED_RETRY_SECONDS",
+    "make_delivery_handler",
+    "reply",
+]
+
+log = logging.getLogger(__name__)
 
 DELIVER_JOB = "message.deliver"
 MAX_REPLY_CHARS = 10_000
+# How often a reply waiting on a paused account looks again (resuming sends it at once).
+PAUSED_RETRY_SECONDS = 300.0
 
 
 def reply(
@@ -144,9 +157,12 @@ def _count_reply(conv: Conversation, message: Message) -> None:
 
 
 def make_delivery_handler(
-    db: Database, channels: Mapping[str, Channel]
+    db: Database, channels: Mapping[str, Channel], *, cipher: CredentialCipher | None = None
 ) -> Callable[[ClaimedJob], None]:
-    """The worker's handler for :data:`DELIVER_JOB`; safe to run twice for one message."""
+    """The worker's handler for :data:`DELIVER_JOB`; safe to run twice for one message.
+
+    Replies of a paused account wait (:class:`RetryLater`); resuming makes them due at once.
+    """
 
     def deliver(job: ClaimedJob) -> None:
         message_id = int(job.payload["message_id"])
@@ -156,6 +172,11 @@ def make_delivery_handler(
                 return  # already delivered or given up: nothing to do
             account = session.get(ChannelAccount, message.channel_account_id)
             assert account is not None
+            if account.is_paused:
+                raise RetryLater(
+                    f"channel account {account.id} is paused; the reply is sent on resume",
+                    PAUSED_RETRY_SECONDS,
+                )
             recipient = session.scalar(
                 select(ContactIdentity)
                 .where(
@@ -165,7 +186,11 @@ def make_delivery_handler(
                 .order_by(ContactIdentity.id.desc())
                 .limit(1)
             )
-            info = account_info(account)
+            try:
+                info = account_info(account, cipher)
+            except CredentialsUnreadable as exc:
+                _record(db, message_id, failed=exc.detail)
+                raise PermanentJobError(exc.detail) from exc
             outbound = OutboundMessage(
                 idempotency_key=message.idempotency_key or f"message:{message.id}",
                 visibility=message.visibility,
@@ -200,6 +225,22 @@ def _record(
     platform_message_id: str | None = None,
     failed: str | None = None,
 ) -> None:
+    try:
+        _record_once(db, message_id, platform_message_id=platform_message_id, failed=failed)
+    except IntegrityError:
+        # The platform's echo of this very message was being ingested at the same moment
+        # and took the id first; now it is visible and gives way. Raising instead would
+        # retry the job and send the message a second time.
+        _record_once(db, message_id, platform_message_id=platform_message_id, failed=failed)
+
+
+def _record_once(
+    db: Database,
+    message_id: int,
+    *,
+    platform_message_id: str | None,
+    failed: str | None,
+) -> None:
     with db.session() as session:
         message = session.get(Message, message_id)
         if message is None or message.delivery_state != DeliveryState.QUEUED:
@@ -209,7 +250,10 @@ def _record(
             message.delivery_error = failed
         else:
             message.delivery_state = DeliveryState.SENT.value
-            message.platform_message_id = platform_message_id
+            if platform_message_id is not None and _free_platform_id(
+                session, message, platform_message_id
+            ):
+                message.platform_message_id = platform_message_id
         record_event(
             session,
             workspace_id=message.workspace_id,
@@ -224,3 +268,37 @@ def _record(
                 "platform_message_id": platform_message_id,
             },
         )
+
+
+def _free_platform_id(session: Session, message: Message, platform_message_id: str) -> bool:
+    """Make ``platform_message_id`` free for ``message``; False when it cannot be.
+
+    Platforms report the brand's own messages back (X's tweet_create_events): when that echo
+    of ``message`` was ingested before the send was recorded, it is the same message seen
+    twice, so the echo goes and the agent's copy (who wrote it, when) keeps the id.
+    """
+    echo = session.scalar(
+        select(Message).where(
+            Message.channel_account_id == message.channel_account_id,
+            Message.platform_message_id == platform_message_id,
+            Message.id != message.id,
+        )
+    )
+    if echo is None:
+        return True
+    if echo.direction != Direction.OUT or echo.idempotency_key is not None:
+        log.warning(
+            "message %s was sent as %s, which message %s already holds; its id is not kept",
+            message.id,
+            platform_message_id,
+            echo.id,
+        )
+        return False
+    if echo.conversation_id is not None:
+        conv = session.get(Conversation, echo.conversation_id)
+        if conv is not None:
+            conv.message_count = max(0, conv.message_count - 1)
+    session.execute(delete(Event).where(Event.message_id == echo.id))
+    session.delete(echo)
+    session.flush()
+    return True

@@ -126,6 +126,8 @@ class ChannelAccount(Base):
     handle: Mapped[str] = mapped_column(String(200))
     external_id: Mapped[str | None] = mapped_column(String(200))
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Secrets (tokens, app secrets) as one Fernet token (store.crypto); never shown anywhere.
+    credentials: Mapped[str | None] = mapped_column(Text)
     is_paused: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

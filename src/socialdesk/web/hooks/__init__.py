@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from socialdesk.web.hooks import sandbox
+from socialdesk.web.hooks import sandbox, twitter
 
 router = APIRouter()
 router.include_router(sandbox.router)
+router.include_router(twitter.router)
 
 __all__ = ["router"]

@@ -1,0 +1,49 @@
+"""Fixtures of the channel tests: a fake X server on 127.0.0.1 and a workspace whose X account
+talks to it (on SQLite and PostgreSQL, through the ``app`` fixture)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from x_fake_server import FakeX
+from x_support import ACCESS_TOKEN, BRAND_ID, XDesk, connect_x
+
+from socialdesk.bootstrap import App
+from socialdesk.services.accounts import create_token, create_user
+from socialdesk.services.workspaces import get_or_create_workspace
+from socialdesk.web.app import create_app
+
+
+@pytest.fixture
+def fake_x() -> Iterator[FakeX]:
+    server = FakeX(token=ACCESS_TOKEN, brand_id=BRAND_ID).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def web(app: App) -> Iterator[TestClient]:
+    with TestClient(create_app(app, run_workers=False)) as client:
+        yield client
+
+
+@pytest.fixture
+def x(app: App, web: TestClient, fake_x: FakeX) -> XDesk:
+    """The acme workspace, an agent with an API token, and @acmecare on (the fake) X."""
+    with app.db.session() as session:
+        workspace_id = get_or_create_workspace(session, "acme").id
+        user_id = create_user(session, workspace_id, email="agent@acme.example", name="Ana").id
+        token = create_token(session, workspace_id, name="tests", user_id=user_id).secret
+    account_id = connect_x(app, workspace_id, fake_x)
+    return XDesk(
+        app=app,
+        client=web,
+        fake=fake_x,
+        workspace_id=workspace_id,
+        account_id=account_id,
+        api_token=token,
+    )
