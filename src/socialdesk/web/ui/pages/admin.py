@@ -78,7 +78,7 @@ def _act(
 
 
 @router.get("", include_in_schema=False)
-def admin_home() -> RedirectResponse:
+def admin_home(_agent: AdminDep) -> RedirectResponse:
     return RedirectResponse("/admin/users", status_code=303)
 
 

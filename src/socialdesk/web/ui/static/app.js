@@ -14,6 +14,16 @@
   }
   window.socialdesk = { toast: toast };
 
+  // A refused action (personal-data guard 422, reply conflict 409, …) answers with the whole
+  // conversation pane explaining why: swap it in like a success, not as a bare error toast.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status >= 400 && xhr.status < 500 &&
+        xhr.responseText.slice(0, 300).indexOf('id="conversation-pane"') !== -1) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
   // htmx swaps 2xx by default; show the problem detail of 4xx/5xx answers instead of failing silently.
   document.addEventListener("htmx:responseError", function (event) {
     var xhr = event.detail.xhr, detail = "";
@@ -23,6 +33,22 @@
   });
   document.addEventListener("htmx:sendError", function () {
     toast("Cannot reach socialdesk: check your connection.", "error");
+  });
+  // htmx's "throttle" ignores the events that arrive during its pause, so the last change of a
+  // burst (a second new conversation, a quick follow-up message) would never be shown. When a
+  // live event was ignored, refresh once more after the pause.
+  var fired = new WeakSet(), catchUp = new WeakMap();
+  document.addEventListener("htmx:trigger", function (event) { fired.add(event.target); });
+  document.addEventListener("htmx:sseMessage", function (event) {
+    var elt = event.target, name = event.detail && event.detail.type;
+    var pause = /throttle:(\d+)(ms|s)\b/.exec(elt.getAttribute("hx-trigger") || "");
+    if (fired.delete(elt) || !pause || !name) return;  // it went through, or nothing throttles it
+    clearTimeout(catchUp.get(elt));
+    catchUp.set(elt, setTimeout(function () {
+      if (!document.body.contains(elt)) return;
+      htmx.trigger(elt, "sse:" + name, event.detail);
+      fired.delete(elt);
+    }, +pause[1] * (pause[2] === "s" ? 1000 : 1)));
   });
   document.addEventListener("htmx:sseOpen", function () {
     var live = document.getElementById("live");
@@ -90,8 +116,27 @@
     var id = pane && pane.getAttribute("data-conversation");
     rows().forEach(function (row) { row.classList.toggle("selected", !!id && row.getAttribute("data-id") === id); });
   }
-  document.addEventListener("htmx:afterSettle", function () { refreshComposer(); markSelectedRow(); });
-  document.addEventListener("DOMContentLoaded", function () { refreshComposer(); markSelectedRow(); });
+  // A conversation reads from its latest message: open the timeline at its end, and keep it
+  // there when a live update re-renders it (unless the agent had scrolled up to read).
+  var timelineAt = null;  // null: at the end; else the scroll position to keep
+  function timelineEnd() {
+    var timeline = document.getElementById("timeline");
+    if (timeline) timeline.scrollTop = timelineAt === null ? timeline.scrollHeight : timelineAt;
+    timelineAt = null;
+  }
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var timeline = document.getElementById("timeline");
+    if (timeline && event.detail.target === timeline) {
+      var fromEnd = timeline.scrollHeight - timeline.scrollTop - timeline.clientHeight;
+      timelineAt = fromEnd < 80 ? null : timeline.scrollTop;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    refreshComposer(); markSelectedRow();
+    var id = event.target && event.target.id;
+    if (id === "timeline" || id === "conversation-pane") timelineEnd();
+  });
+  document.addEventListener("DOMContentLoaded", function () { refreshComposer(); markSelectedRow(); timelineEnd(); });
 
   function typing(target) {
     var tag = (target && target.tagName) || "";
