@@ -3,17 +3,37 @@
 The batch is read with a handful of set-based queries (duplicates, parents, contacts, latest
 conversations), threaded in memory in platform-time order with :mod:`socialdesk.domain.threading`,
 and written with bulk inserts, so one event and fifty thousand take the same code path.
+
+Performance notes (measured by ``benchmarks/ingest.py`` and ``benchmarks/twcs_import.py``):
+lookups by platform message id go through the unique index on (channel account, platform
+message id), or the partial unique index of messages without an account, never through a scan
+of the workspace's messages; new rows get their ids allocated up front (:func:`_allocate_ids`)
+and are written by :func:`bulk_insert` (multi-row inserts on SQLite, ``executemany`` on
+PostgreSQL) with the columns' own SQLAlchemy bind processors, so a batch costs a few round trips
+and no ORM bookkeeping whatever its size.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Dialect,
+    Table,
+    TypeDecorator,
+    bindparam,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from socialdesk.domain.threading import ConversationRef, thread_inbound
@@ -27,7 +47,14 @@ from socialdesk.domain.types import (
 )
 from socialdesk.pipeline.events import InboundEvent
 from socialdesk.pipeline.notify import IngestResult
-from socialdesk.store.models import Contact, ContactIdentity, Conversation, Event, Message
+from socialdesk.store.models import (
+    ChannelAccount,
+    Contact,
+    ContactIdentity,
+    Conversation,
+    Event,
+    Message,
+)
 from socialdesk.store.types import utcnow
 
 __all__ = ["ingest_batch", "platform_time_order"]
@@ -38,6 +65,241 @@ _CHUNK = 500  # ids per IN (...) list: below every driver's parameter limit
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+_MESSAGES: Table = Message.__table__  # type: ignore[assignment]
+_CONVERSATIONS: Table = Conversation.__table__  # type: ignore[assignment]
+_CONTACTS: Table = Contact.__table__  # type: ignore[assignment]
+_IDENTITIES: Table = ContactIdentity.__table__  # type: ignore[assignment]
+_EVENTS: Table = Event.__table__  # type: ignore[assignment]
+
+# The batch's lookups, built once: ``in_(bindparam(..., expanding=True))`` takes each chunk of
+# ids at execution time, without coercing every value into the statement.
+_M = _MESSAGES.c
+_PARENTS_UNACCOUNTED = select(
+    _M.id, _M.platform_message_id, _M.channel_account_id, _M.conversation_id
+).where(
+    _M.channel_account_id.is_(None),
+    _M.workspace_id == bindparam("workspace_id"),
+    _M.platform == bindparam("platform"),
+    _M.platform_message_id.in_(bindparam("ids", expanding=True)),
+)
+# Workspace and platform are returned and checked in Python, not in SQL: with them in the
+# WHERE clause SQLite prefers the (workspace, platform, reply to) index and scans.
+_PARENTS_ACCOUNTED = select(
+    _M.id,
+    _M.platform_message_id,
+    _M.channel_account_id,
+    _M.conversation_id,
+    _M.workspace_id,
+    _M.platform,
+).where(
+    _M.channel_account_id.in_(bindparam("accounts", expanding=True)),
+    _M.platform_message_id.in_(bindparam("ids", expanding=True)),
+)
+_STORED_UNACCOUNTED = select(_M.platform_message_id, _M.workspace_id, _M.platform).where(
+    _M.channel_account_id.is_(None),
+    _M.workspace_id == bindparam("workspace_id"),
+    _M.platform == bindparam("platform"),
+    _M.platform_message_id.in_(bindparam("ids", expanding=True)),
+)
+_STORED_ACCOUNTED = select(_M.platform_message_id, _M.workspace_id, _M.platform).where(
+    _M.channel_account_id == bindparam("account_id"),
+    _M.platform_message_id.in_(bindparam("ids", expanding=True)),
+)
+
+
+def _allocate_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Primary keys for ``count`` new rows of ``table``, ascending, as the database would give.
+
+    SQLite (an INTEGER PRIMARY KEY without AUTOINCREMENT) numbers a new row max(id) + 1; the
+    caller's transaction is a writer (``BEGIN IMMEDIATE``), or fails before writing if another
+    writer committed since it read, so the range is ours. PostgreSQL draws from the column's
+    sequence, as a default insert would. Knowing the ids before inserting lets the rows go in
+    with one plain ``executemany`` instead of an INSERT ... RETURNING that SQLAlchemy can only
+    keep in parameter order on SQLite by sending one row per statement.
+    """
+    if count <= 0:
+        return []
+    if session.get_bind().dialect.name == "sqlite":
+        top = session.execute(select(func.max(table.c.id))).scalar() or 0
+        return list(range(top + 1, top + count + 1))
+    rows = session.execute(
+        text(
+            "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"
+        ),
+        {"table": table.name, "count": count},
+    )
+    return sorted(row[0] for row in rows)
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """A statement compiled once for a dialect, with its parameters in driver order.
+
+    ``processors`` are the columns' own bind processors (what SQLAlchemy applies to each value
+    when it executes the statement), so the driver receives exactly the same values.
+    """
+
+    sql: str
+    names: tuple[str, ...]
+    positional: bool
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    # Per column: how a value is looked up in the batch's memo of processed values, or None.
+    # Datetimes and small JSON values repeat a lot in a batch (now, platform times, the same
+    # event data); each distinct value is processed once.
+    memo: tuple[tuple[str, type] | None, ...]
+
+
+_COMPILED: weakref.WeakKeyDictionary[Dialect, dict[tuple[Any, ...], _Compiled]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _compile(dialect: Dialect, key: tuple[Any, ...], build: Callable[[], Any]) -> _Compiled:
+    cache = _COMPILED.setdefault(dialect, {})
+    compiled = cache.get(key)
+    if compiled is not None:
+        return compiled
+    table: Table = key[1]
+    statement = build().compile(dialect=dialect)
+    names = tuple(statement.positiontup or ()) if statement.positional else tuple(statement.binds)
+    processors = []
+    memo: list[tuple[str, type] | None] = []
+    for name in names:
+        column = table.c.id if name == "_row_id" else table.c[name]
+        processors.append(column.type.dialect_impl(dialect).bind_processor(dialect))
+        impl = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type
+        if isinstance(impl, DateTime):
+            memo.append(("datetime", type(column.type)))
+        elif isinstance(impl, JSON):
+            memo.append(("json", type(column.type)))
+        else:
+            memo.append(None)
+    compiled = _Compiled(
+        statement.string, names, statement.positional, tuple(processors), tuple(memo)
+    )
+    cache[key] = compiled
+    return compiled
+
+
+_SCALARS = (str, int, bool, type(None))  # not float: -0.0 == 0.0, yet their JSON differs
+
+
+def _json_key(value: Any) -> Any:
+    """A hashable key that fixes the JSON text of ``value`` (types included: True is not 1),
+    for empty lists and flat dicts of scalars; None for anything else (processed as it is)."""
+    if type(value) is list and not value:
+        return (list,)
+    if type(value) is dict:
+        items = []
+        for key, item in value.items():
+            if type(key) is not str or type(item) not in _SCALARS:
+                return None
+            items.append((key, type(item), item))
+        return (dict, *items)
+    return None
+
+
+def _parameters(
+    compiled: _Compiled, rows: Sequence[dict[str, Any]], memo: dict[Any, Any] | None = None
+) -> list[Any]:
+    """Driver parameters for ``rows``: tuples (positional drivers) or dicts, values processed.
+
+    ``memo`` (one per batch) keeps processed datetimes and JSON values across statements.
+    """
+    memo = {} if memo is None else memo
+    columns: list[Sequence[Any]] = []
+    for name, process, kind in zip(compiled.names, compiled.processors, compiled.memo, strict=True):
+        values = [row[name] for row in rows]
+        if process is None:
+            pass
+        elif kind is None:
+            values = [process(value) for value in values]
+        else:
+            seen: dict[Any, Any] = memo.setdefault(kind, {})
+            done = []
+            for value in values:
+                key = value if kind[0] == "datetime" else _json_key(value)
+                if key is None:
+                    done.append(process(value))
+                    continue
+                try:
+                    done.append(seen[key])
+                except KeyError:
+                    seen[key] = processed = process(value)
+                    done.append(processed)
+            values = done
+        columns.append(values)
+    if compiled.positional:
+        return list(zip(*columns, strict=True))
+    return [dict(zip(compiled.names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def bulk_insert(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    memo: dict[Any, Any] | None = None,
+) -> None:
+    """``INSERT`` ``rows`` (all with the same keys, every column to write included).
+
+    Values go through the columns' bind processors exactly as with ``session.execute(
+    table.insert(), rows)``, without SQLAlchemy's per-row bookkeeping. On SQLite the rows go as
+    multi-row ``INSERT ... VALUES (...), (...)`` statements: an ``executemany`` runs one
+    statement per row, and each statement makes FTS5 (the ``messages_fts`` trigger) flush its
+    pending terms to disk, several times slower than one flush per many rows. PostgreSQL gets a
+    plain ``executemany`` (pipelined by psycopg).
+    """
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    keys = tuple(rows[0])
+    compiled = _compile(
+        dialect,
+        ("insert", table, keys),
+        lambda: table.insert().values({key: bindparam(key) for key in keys}),
+    )
+    if not set(compiled.names) <= set(keys):  # columns with defaults left out: SQLAlchemy's way
+        session.execute(table.insert(), rows)
+        return
+    parameters = _parameters(compiled, rows, memo)
+    if dialect.name != "sqlite" or not compiled.positional:
+        connection.exec_driver_sql(compiled.sql, parameters)
+        return
+    head, _, one_row = compiled.sql.partition(" VALUES ")
+    per_statement = max(1, min(1000, dialect.insertmanyvalues_max_parameters // len(keys)))
+    for start in range(0, len(parameters), per_statement):
+        part = parameters[start : start + per_statement]
+        sql = f"{head} VALUES {', '.join([one_row] * len(part))}"
+        connection.exec_driver_sql(sql, tuple(chain.from_iterable(part)))
+
+
+def bulk_update_by_id(
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    memo: dict[Any, Any] | None = None,
+) -> None:
+    """``UPDATE table SET ... WHERE id = :id`` for each row (all rows have the same keys)."""
+    if not rows:
+        return
+    connection = session.connection()
+    columns = tuple(key for key in rows[0] if key != "id")
+    compiled = _compile(
+        connection.dialect,
+        ("update", table, columns),
+        lambda: (
+            table.update()
+            .where(table.c.id == bindparam("_row_id"))
+            .values({key: bindparam(key) for key in columns})
+        ),
+    )
+    parameters = _parameters(compiled, [{**row, "_row_id": row["id"]} for row in rows], memo)
+    connection.exec_driver_sql(compiled.sql, parameters)
 
 
 def _id_sort_key(platform_message_id: str) -> tuple[int, int, str]:
@@ -182,25 +444,42 @@ class _Batch:
         for event in events:
             if event.reply_to_platform_id:
                 by_platform[event.platform].add(event.reply_to_platform_id)
-        conv_ids: list[int] = []
-        found: list[tuple[str, str | None, int | None, int | None]] = []
-        for platform, ids in by_platform.items():
-            for chunk in _chunks(sorted(ids)):
-                rows = self.session.execute(
-                    select(
-                        Message.platform_message_id,
-                        Message.channel_account_id,
-                        Message.conversation_id,
-                    ).where(
-                        Message.workspace_id == self.workspace_id,
-                        Message.platform == platform,
-                        Message.platform_message_id.in_(chunk),
+        if not by_platform:
+            return
+        # A parent may have been delivered to any account of the workspace (or to none): look
+        # each id up in every account through the unique (account, platform id) index, and in
+        # the partial index of messages without an account. Copies of one message come back in
+        # id order, as a scan of the workspace's messages would list them.
+        account_ids = sorted(
+            set(
+                self.session.scalars(
+                    select(ChannelAccount.id).where(
+                        ChannelAccount.workspace_id == self.workspace_id
                     )
                 )
-                for pmid, account_id, conv_id in rows:
-                    found.append((platform, pmid, account_id, conv_id))
-                    if conv_id is not None:
-                        conv_ids.append(conv_id)
+            )
+            | {e.channel_account_id for e in events if e.channel_account_id is not None}
+        )
+        # (id, platform, platform message id, account id, conversation id)
+        rows: list[tuple[int, str, str | None, int | None, int | None]] = []
+        for platform, ids in by_platform.items():
+            wanted = sorted(ids)
+            for chunk in _chunks(wanted):
+                for row_id, pmid, account_id, conv_id in self.session.execute(
+                    _PARENTS_UNACCOUNTED,
+                    {"workspace_id": self.workspace_id, "platform": platform, "ids": chunk},
+                ):
+                    rows.append((row_id, platform, pmid, account_id, conv_id))
+            for accounts in _chunks(account_ids, _CHUNK // 2):
+                for chunk in _chunks(wanted):
+                    for row_id, pmid, account_id, conv_id, ws, row_platform in self.session.execute(
+                        _PARENTS_ACCOUNTED, {"accounts": accounts, "ids": chunk}
+                    ):
+                        if ws == self.workspace_id and row_platform == platform:
+                            rows.append((row_id, platform, pmid, account_id, conv_id))
+        rows.sort(key=lambda r: r[0])
+        conv_ids = [r[4] for r in rows if r[4] is not None]
+        found = [r[1:] for r in rows]
         self.load_conversations(conv_ids)
         for platform, pmid, account_id, conv_id in found:
             if pmid is None:
@@ -393,20 +672,26 @@ def _drop_duplicates(
         if key not in seen:
             seen.add(key)
             unique.append(event)
-    by_platform: dict[str, list[str]] = defaultdict(list)
+    # Look each (account, platform id) up where it is unique: the (account, platform id) index,
+    # or the partial index of messages stored without an account.
+    wanted: dict[tuple[str, int | None], set[str]] = defaultdict(set)
     for event in unique:
-        by_platform[event.platform].append(event.platform_message_id)
+        wanted[(event.platform, event.channel_account_id)].add(event.platform_message_id)
     stored: set[tuple[int | None, str, str | None]] = set()
-    for platform, ids in by_platform.items():
-        for chunk in _chunks(sorted(set(ids))):
-            rows = session.execute(
-                select(Message.channel_account_id, Message.platform_message_id).where(
-                    Message.workspace_id == workspace_id,
-                    Message.platform == platform,
-                    Message.platform_message_id.in_(chunk),
+    for (platform, account_id), ids in wanted.items():
+        for chunk in _chunks(sorted(ids)):
+            if account_id is None:
+                query, params = (
+                    _STORED_UNACCOUNTED,
+                    {"workspace_id": workspace_id, "platform": platform, "ids": chunk},
                 )
+            else:  # workspace and platform checked below, for SQLite's planner (see above)
+                query, params = _STORED_ACCOUNTED, {"account_id": account_id, "ids": chunk}
+            stored.update(
+                (account_id, platform, pmid)
+                for pmid, ws, row_platform in session.execute(query, params)
+                if ws == workspace_id and row_platform == platform
             )
-            stored.update((account_id, platform, pmid) for account_id, pmid in rows)
     return [
         e for e in unique if (e.channel_account_id, e.platform, e.platform_message_id) not in stored
     ]
@@ -460,18 +745,19 @@ def _resolve_contacts(
                             "verified": author.verified,
                         }
                     )
-    if stale:
-        session.execute(update(ContactIdentity), stale)
+    bulk_update_by_id(session, _IDENTITIES, stale)
     missing = [key for key in authors if key not in found]
     if missing:
         now = utcnow()
+        contact_ids = _allocate_ids(session, _CONTACTS, len(missing))
         contact_rows = []
-        for platform, external_id in missing:
+        for (platform, external_id), contact_id in zip(missing, contact_ids, strict=True):
             author = authors[(platform, external_id)].author
             name = author.name or (f"@{author.handle}" if author.handle else external_id)
             words = " ".join(w for w in (author.name, author.handle, external_id) if w)
             contact_rows.append(
                 {
+                    "id": contact_id,
                     "workspace_id": workspace_id,
                     "name": name,
                     "search_text": words,
@@ -479,9 +765,7 @@ def _resolve_contacts(
                     "updated_at": now,
                 }
             )
-        contact_ids = session.scalars(
-            insert(Contact).returning(Contact.id, sort_by_parameter_order=True), contact_rows
-        ).all()
+        bulk_insert(session, _CONTACTS, contact_rows)
         identity_rows = []
         for (platform, external_id), contact_id in zip(missing, contact_ids, strict=True):
             author = authors[(platform, external_id)].author
@@ -499,7 +783,7 @@ def _resolve_contacts(
                     "created_at": now,
                 }
             )
-        session.execute(insert(ContactIdentity), identity_rows)
+        bulk_insert(session, _IDENTITIES, identity_rows)
     return found
 
 
@@ -520,6 +804,7 @@ def _conversation_columns(conv: _Conv) -> dict[str, Any]:
 def _write(batch: _Batch, result: IngestResult) -> None:
     session = batch.session
     now = batch.now
+    memo: dict[Any, Any] = {}  # processed values shared by this batch's statements
     new_keys = [k for k, c in enumerate(batch.convs) if c.is_new]
     if new_keys:
         rows = []
@@ -536,29 +821,27 @@ def _write(batch: _Batch, result: IngestResult) -> None:
                     **_conversation_columns(conv),
                 }
             )
-        ids = session.scalars(
-            insert(Conversation).returning(Conversation.id, sort_by_parameter_order=True), rows
-        ).all()
-        for key, conv_id in zip(new_keys, ids, strict=True):
+        ids = _allocate_ids(session, _CONVERSATIONS, len(rows))
+        for row, key, conv_id in zip(rows, new_keys, ids, strict=True):
+            row["id"] = conv_id
             batch.convs[key].id = conv_id
+        bulk_insert(session, _CONVERSATIONS, rows, memo=memo)
         result.new_conversation_ids.extend(ids)
     existing = [c for c in batch.convs if c.dirty and not c.is_new]
     if existing:
-        session.execute(
-            update(Conversation),
+        bulk_update_by_id(
+            session,
+            _CONVERSATIONS,
             [{"id": c.id, "updated_at": now, **_conversation_columns(c)} for c in existing],
+            memo=memo,
         )
         result.updated_conversation_ids.extend(c.id for c in existing if c.id is not None)
     for row, conv_key in zip(batch.message_rows, batch.message_conv_keys, strict=True):
         row["conversation_id"] = batch.convs[conv_key].id if conv_key is not None else None
-    message_ids: list[int] = []
-    if batch.message_rows:
-        message_ids = list(
-            session.scalars(
-                insert(Message).returning(Message.id, sort_by_parameter_order=True),
-                batch.message_rows,
-            ).all()
-        )
+    message_ids = _allocate_ids(session, _MESSAGES, len(batch.message_rows))
+    for row, message_id in zip(batch.message_rows, message_ids, strict=True):
+        row["id"] = message_id
+    bulk_insert(session, _MESSAGES, batch.message_rows, memo=memo)
     result.message_ids.extend(message_ids)
     result.stored_without_conversation = sum(1 for k in batch.message_conv_keys if k is None)
     event_rows: list[dict[str, Any]] = []
@@ -593,7 +876,7 @@ def _write(batch: _Batch, result: IngestResult) -> None:
         )
     if event_rows:
         event_rows.sort(key=lambda r: r["occurred_at"])
-        session.execute(insert(Event), event_rows)
+        bulk_insert(session, _EVENTS, event_rows, memo=memo)
 
 
 def ingest_batch(
