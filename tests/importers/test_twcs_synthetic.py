@@ -238,3 +238,17 @@ def test_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     assert f"{missing}: no such file" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "unused.db").exists()
+
+
+def test_file_starting_with_a_byte_order_mark_imports(app: App, tmp_path: Path) -> None:
+    f = TwcsFile()
+    f.brand(reply_to=f.customer())
+    plain = write_csv(tmp_path / "plain.csv", [HEADER, *f.rows()])
+    with_bom = tmp_path / "bom.csv"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+
+    report = import_file(app, with_bom)
+
+    assert report.problems == []
+    assert report.stored == 2
+    assert count(app, Conversation) == 1

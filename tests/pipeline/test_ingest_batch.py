@@ -246,11 +246,6 @@ def test_same_platform_id_on_two_accounts_in_separate_batches_is_stored_for_each
     assert desk.count(Conversation) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="platform_time_order keys events by (platform, platform id) without the account: "
-    "the second account's copy of a message is silently dropped from the batch",
-)
 def test_same_platform_id_on_two_accounts_in_one_batch_is_stored_for_each(desk: Desk) -> None:
     to_acme = desk.events.inbound("alice", account="acme", message_id="777")
     to_globex = dataclasses.replace(to_acme, channel_account_id=desk.events.account_ids["globex"])
@@ -261,11 +256,6 @@ def test_same_platform_id_on_two_accounts_in_one_batch_is_stored_for_each(desk: 
     assert desk.count(Conversation) == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with resolve_after, an outbound message joins an idle conversation without first "
-    "resolving it, so the idle conversation never resolves and a later fresh message joins it",
-)
 def test_brand_reply_after_idle_period_does_not_keep_the_conversation_open(desk: Desk) -> None:
     post = desk.events.inbound("alice", minutes=0)
     late_answer = desk.events.outbound(minutes=30 * 60, reply_to=post)

@@ -166,12 +166,6 @@ def test_subscribers_hear_of_the_ingest_after_it_committed(hooks: Webhooks) -> N
     assert result.message_ids == [m.id for m in hooks.messages()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="platform_time_order (pipeline/ingest.py) drops the second account's copy of a "
-    "message id when both copies are processed in one worker batch; both raw events still "
-    "end 'processed', so the copy is lost",
-)
 def test_one_message_delivered_to_two_accounts_is_stored_for_each(hooks: Webhooks) -> None:
     with hooks.app.db.session() as session:
         globex = create_sandbox_account(session, hooks.workspace_id, name="Globex", handle="gx")

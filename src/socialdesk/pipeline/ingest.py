@@ -316,7 +316,10 @@ def platform_time_order(events: Sequence[InboundEvent]) -> list[InboundEvent]:
     """
     by_time = sorted(events, key=lambda e: (e.platform_time, _id_sort_key(e.platform_message_id)))
     in_batch = {(e.platform, e.platform_message_id) for e in by_time}
-    done: set[tuple[str, str]] = set()
+    # A message delivered to two of the brand's accounts is two events: each is emitted once
+    # (``done`` knows the account); its replies wait for whichever copy comes first.
+    done: set[tuple[int | None, str, str]] = set()
+    emitted: set[tuple[str, str]] = set()
     waiting: dict[tuple[str, str], list[InboundEvent]] = defaultdict(list)
     ordered: list[InboundEvent] = []
 
@@ -325,15 +328,17 @@ def platform_time_order(events: Sequence[InboundEvent]) -> list[InboundEvent]:
         while stack:
             current = stack.pop()
             key = (current.platform, current.platform_message_id)
-            if key in done:
+            identity = (current.channel_account_id, *key)
+            if identity in done:
                 continue
-            done.add(key)
+            done.add(identity)
+            emitted.add(key)
             ordered.append(current)
             stack.extend(reversed(waiting.pop(key, [])))
 
     for event in by_time:
         parent = (event.platform, event.reply_to_platform_id or "")
-        if event.reply_to_platform_id and parent in in_batch and parent not in done:
+        if event.reply_to_platform_id and parent in in_batch and parent not in emitted:
             waiting[parent].append(event)
         else:
             emit(event)
@@ -554,6 +559,10 @@ class _Batch:
     def thread(self, event: InboundEvent, contact_id: int | None) -> int | None:
         parent_key = self.parent_conversation(event)
         if event.direction == Direction.OUT:
+            # A late brand reply joins the conversation it answers but does not keep an idle
+            # one alive: it was resolved before the reply came (importers' resolve_after).
+            if parent_key is not None:
+                self._resolve_if_idle(parent_key, event.platform_time)
             return parent_key
         if event.channel_account_id is None or contact_id is None:
             return None
