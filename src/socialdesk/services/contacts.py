@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 from socialdesk.domain.errors import InvalidInput, NotFound
 from socialdesk.domain.types import EventType
 from socialdesk.services.events import Actor, record_event
-from socialdesk.services.tags import get_or_create_tags, normalize_tag
+from socialdesk.services.tags import change_tag_list, normalize_tag
 from socialdesk.store.models import (
     Contact,
     ContactIdentity,
@@ -80,24 +80,18 @@ def change_contact_tags(
     remove: list[str] | None = None,
 ) -> Contact:
     contact = get_contact(session, workspace_id, contact_id)
-    removing = {normalize_tag(n) for n in (remove or [])}
-    adding = get_or_create_tags(session, workspace_id, add or [])
-    before = sorted(t.name for t in contact.tags)
-    kept = [t for t in contact.tags if t.name not in removing]
-    names = {t.name for t in kept}
-    contact.tags = kept + [t for t in adding if t.name not in names]
-    after = sorted(t.name for t in contact.tags)
-    if after != before:
+    change = change_tag_list(
+        session, workspace_id, contact.tags, add=add or [], remove=remove or []
+    )
+    contact.tags = change.tags
+    if change.changed:
         record_event(
             session,
             workspace_id=workspace_id,
             type=EventType.CONTACT_UPDATED,
             actor=actor,
             contact_id=contact.id,
-            data={
-                "tags_added": sorted(set(after) - set(before)),
-                "tags_removed": sorted(set(before) - set(after)),
-            },
+            data={"tags_added": change.added, "tags_removed": change.removed},
         )
         contact.updated_at = utcnow()
     session.flush()

@@ -15,7 +15,7 @@ from socialdesk.domain.errors import InvalidInput, NotFound
 from socialdesk.domain.types import ConversationStatus, EventType, Priority, Visibility
 from socialdesk.jobs.queue import enqueue
 from socialdesk.services.events import Actor, record_event
-from socialdesk.services.tags import get_or_create_tags, normalize_tag
+from socialdesk.services.tags import change_tag_list, normalize_tag
 from socialdesk.store.models import (
     Contact,
     Conversation,
@@ -338,14 +338,9 @@ def change_tags(
     at: datetime | None = None,
 ) -> Conversation:
     conv = get_conversation(session, workspace_id, conversation_id)
-    before = sorted(t.name for t in conv.tags)
-    removing = {normalize_tag(n) for n in (remove or [])}
-    adding = get_or_create_tags(session, workspace_id, add or [])
-    kept = [t for t in conv.tags if t.name not in removing]
-    names = {t.name for t in kept}
-    conv.tags = kept + [t for t in adding if t.name not in names]
-    after = sorted(t.name for t in conv.tags)
-    if after != before:
+    change = change_tag_list(session, workspace_id, conv.tags, add=add or [], remove=remove or [])
+    conv.tags = change.tags
+    if change.changed:
         record_event(
             session,
             workspace_id=workspace_id,
@@ -353,10 +348,7 @@ def change_tags(
             actor=actor,
             conversation_id=conv.id,
             contact_id=conv.contact_id,
-            data={
-                "added": sorted(set(after) - set(before)),
-                "removed": sorted(set(before) - set(after)),
-            },
+            data={"added": change.added, "removed": change.removed},
             occurred_at=at,
         )
         conv.updated_at = at or utcnow()

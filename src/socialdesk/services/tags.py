@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from socialdesk.domain.errors import InvalidInput
 from socialdesk.store.models import Tag
 
-__all__ = ["get_or_create_tags", "normalize_tag"]
+__all__ = ["TagChange", "change_tag_list", "get_or_create_tags", "normalize_tag"]
 
 _TAG = re.compile(r"^[\w][\w\-. :/]{0,99}$", re.UNICODE)
 
@@ -42,3 +43,32 @@ def get_or_create_tags(session: Session, workspace_id: int, names: Iterable[str]
             existing[name] = tag
     session.flush()
     return [existing[n] for n in wanted]
+
+
+@dataclass(frozen=True)
+class TagChange:
+    tags: list[Tag]
+    added: list[str]
+    removed: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed)
+
+
+def change_tag_list(
+    session: Session,
+    workspace_id: int,
+    current: list[Tag],
+    *,
+    add: Iterable[str] = (),
+    remove: Iterable[str] = (),
+) -> TagChange:
+    """The tag list after adding and removing names (conversations and contacts alike)."""
+    removing = {normalize_tag(n) for n in remove}
+    adding = get_or_create_tags(session, workspace_id, add)
+    kept = [t for t in current if t.name not in removing]
+    names = {t.name for t in kept}
+    tags = kept + [t for t in adding if t.name not in names]
+    before, after = {t.name for t in current}, {t.name for t in tags}
+    return TagChange(tags, sorted(after - before), sorted(before - after))
