@@ -23,6 +23,8 @@ import sqlalchemy
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import socialdesk
+
 __all__ = [
     "POSTGRES_ENV",
     "RESULTS",
@@ -108,6 +110,7 @@ def machine_info() -> dict[str, Any]:
         "sqlalchemy": sqlalchemy.__version__,
         "psycopg": psycopg.__version__,
         "postgresql": _postgres_version(),
+        "socialdesk_source": str(Path(socialdesk.__file__).resolve().parent),
         "git_commit": _git("rev-parse", "--short", "HEAD"),
         "git_tracked_changes": None if status is None else bool(status),
     }

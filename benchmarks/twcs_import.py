@@ -218,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--note", help="free text recorded in the result (which code, why)")
     parser.add_argument("--child", nargs=2, metavar=("CSV", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -225,6 +226,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(json.dumps(_child(Path(csv_path), url, args.batch_size)))
         return
     result = run(rows=args.rows, batch_size=args.batch_size)
+    if args.note:
+        result["note"] = args.note
     path = write_json(args.output or output_path(args.rows), result)
     print("\n".join(summary(result)))
     print(f"wrote {path}")
