@@ -19,6 +19,9 @@ from socialdesk.config import Settings, get_settings
 from socialdesk.jobs.worker import HandlerRegistry, Worker
 from socialdesk.pipeline.intake import INGEST_JOB, process_raw_events
 from socialdesk.pipeline.notify import Notifier
+from socialdesk.pipeline.polling import POLL_JOB, ensure_polling, make_poll_handler
+from socialdesk.pipeline.receipts import RECEIPT_JOB, retry_receipts
+from socialdesk.pipeline.routing import RoutingStep
 from socialdesk.services.conversations import WAKE_JOB, wake_snoozed
 from socialdesk.services.replies import DELIVER_JOB, make_delivery_handler
 from socialdesk.store.crypto import CredentialCipher
@@ -37,6 +40,8 @@ class App:
     notifier: Notifier
     cipher: CredentialCipher
     workers: list[Worker] = field(default_factory=list)
+    # Called in order for every live batch after the rules (pipeline.routing.route).
+    routing_steps: list[RoutingStep] = field(default_factory=list)
 
     def worker(self, **kwargs: Any) -> Worker:
         kwargs.setdefault("lease", timedelta(seconds=self.settings.job_lease_seconds))
@@ -44,6 +49,11 @@ class App:
         worker = Worker(self.db, self.registry, **kwargs)
         self.workers.append(worker)
         return worker
+
+    def start_polling(self) -> int:
+        """Start the poll chains of polled accounts that have none (at worker start)."""
+        with self.db.session() as session:
+            return ensure_polling(session, self.channels)
 
     def run_jobs_until_idle(self) -> int:
         """Drain every due job in this thread (CLI commands, tests)."""
@@ -67,14 +77,21 @@ def bootstrap(
         "twitter": TwitterChannel(),
     }
     registry = HandlerRegistry()
+    # The routing contract's steps, in this order: assignment_step, sla_step, autoreply_step
+    # (one `routing_steps.append(...)` line each, below this one).
+    routing_steps: list[RoutingStep] = []
 
     def ingest(session: Session, payloads: list[dict[str, Any]]) -> None:
         ids = [int(p["raw_event_id"]) for p in payloads]
-        process_raw_events(session, ids, channels, notifier.publish, cipher=cipher)
+        process_raw_events(
+            session, ids, channels, notifier.publish, cipher=cipher, routing_steps=routing_steps
+        )
 
     registry.batch(INGEST_JOB, ingest)
     registry.transactional(WAKE_JOB, wake_snoozed)
     registry.external(DELIVER_JOB, make_delivery_handler(db, channels, cipher=cipher))
+    registry.transactional(RECEIPT_JOB, retry_receipts)
+    registry.external(POLL_JOB, make_poll_handler(db, channels, cipher=cipher))
     return App(
         settings=settings,
         db=db,
@@ -82,4 +99,5 @@ def bootstrap(
         registry=registry,
         notifier=notifier,
         cipher=cipher,
+        routing_steps=routing_steps,
     )

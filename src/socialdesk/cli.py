@@ -376,6 +376,7 @@ def worker(
             done = app.run_jobs_until_idle()
             out.print(f"{done} job(s) run")
             return
+        app.start_polling()
         workers = [app.worker() for _ in range(max(1, concurrency))]
 
         def stop(*_args: object) -> None:
@@ -402,6 +403,10 @@ def import_twcs_command(
     ] = "24h",
     batch_size: Annotated[int, typer.Option(help="Events per transaction.", min=1)] = 5000,
     workspace: WorkspaceOpt = "default",
+    enrich: Annotated[
+        bool,
+        typer.Option(help="Detect language, sentiment and personal data (slower)."),
+    ] = False,
 ) -> None:
     """Import the Customer Support on Twitter format; running it twice adds nothing."""
     from socialdesk.importers.twcs import TwcsFormatError, import_twcs
@@ -450,6 +455,7 @@ def import_twcs_command(
                     on_read=on_read,
                     on_total=on_total,
                     on_progress=on_progress,
+                    enrich=enrich,
                 )
             except TwcsFormatError as exc:
                 raise fail(f"{file}: {exc}") from exc

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
 
+from socialdesk.domain.types import DeliveryState
 from socialdesk.pipeline.events import InboundEvent
 
 __all__ = [
@@ -14,10 +16,18 @@ __all__ = [
     "Channel",
     "ConnectionKey",
     "ConnectionSpec",
+    "DeliveryReceipt",
     "OutboundMessage",
     "ParseError",
+    "PollResult",
+    "PolledItem",
+    "PollingChannel",
+    "ReceiptChannel",
+    "SendContext",
+    "SendDecision",
     "SendError",
     "SendResult",
+    "SendWindowChannel",
 ]
 
 # Connection keys stored in channel_accounts' own columns rather than in settings/credentials.
@@ -48,6 +58,21 @@ class OutboundMessage:
     recipient_external_id: str | None
     recipient_handle: str | None
     reply_to_platform_id: str | None
+    # Extras stored on the message (``Message.attachments``), each a dict with a ``type``:
+    # ``{"type": "quick_replies", "options": ["Track my order", ...]}`` (buttons where the
+    # platform has them), ``{"type": "template", "name": ..., "language": ..., "parameters":
+    # [...]}`` (pre-approved templates), ``{"type": "message_tag", "tag": "HUMAN_AGENT"}``
+    # (the tag a send window decision asked for), ``{"type": "email", "subject": ...}``.
+    extras: tuple[dict[str, Any], ...] = ()
+
+    def extra(self, kind: str) -> dict[str, Any] | None:
+        """The first extra of ``kind``, or None."""
+        return next((e for e in self.extras if e.get("type") == kind), None)
+
+    @property
+    def buttons(self) -> list[str]:
+        quick = self.extra("quick_replies")
+        return [str(o) for o in quick.get("options", [])] if quick else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +88,65 @@ class SendError(Exception):
         self.reason = reason
         self.permanent = permanent
         self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class SendContext:
+    """What a channel needs to know to decide whether a message may be sent now."""
+
+    visibility: str
+    now: datetime
+    # The customer's latest private message to this account (messaging windows count from it).
+    last_inbound_private_at: datetime | None
+    # The customer's latest public post on this account, if any.
+    last_inbound_public_at: datetime | None = None
+    # Whether the outgoing message is a pre-approved template (allowed outside windows).
+    is_template: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SendDecision:
+    """A channel's answer to "may this be sent now?"; ``reason`` is shown to the agent."""
+
+    allowed: bool
+    reason: str | None = None
+    # An extra to attach to the message when sent (e.g. Meta's HUMAN_AGENT message tag).
+    extra: dict[str, Any] | None = None
+
+    @classmethod
+    def allow(cls, extra: dict[str, Any] | None = None) -> SendDecision:
+        return cls(True, None, extra)
+
+    @classmethod
+    def refuse(cls, reason: str) -> SendDecision:
+        return cls(False, reason, None)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReceipt:
+    """A platform's report on a message we sent: delivered, read, failed..."""
+
+    platform_message_id: str
+    state: DeliveryState
+    at: datetime
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PolledItem:
+    """One payload fetched by polling; ``external_id`` deduplicates it across polls."""
+
+    external_id: str
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    items: Sequence[PolledItem]
+    # Where the next poll continues (stored on the account between polls).
+    cursor: dict[str, Any]
+    # Seconds until the next poll; None: the account's ``poll_seconds`` setting or the default.
+    next_poll_seconds: float | None = None
 
 
 class ParseError(ValueError):
@@ -90,6 +174,9 @@ class ConnectionSpec:
 
     platform: str
     keys: tuple[ConnectionKey, ...]
+    # True for connectors that fetch on a schedule (see PollingChannel): connecting an
+    # account starts its poll chain.
+    polled: bool = False
 
     @property
     def names(self) -> list[str]:
@@ -112,4 +199,30 @@ class Channel(Protocol):
 
     def send(self, account: AccountInfo, message: OutboundMessage) -> SendResult:
         """Deliver one message; raise :class:`SendError` when the platform refuses."""
+        ...
+
+
+@runtime_checkable
+class SendWindowChannel(Protocol):
+    """A channel whose platform limits when a business may write (messaging windows)."""
+
+    def check_send(self, account: AccountInfo, context: SendContext) -> SendDecision: ...
+
+
+@runtime_checkable
+class ReceiptChannel(Protocol):
+    """A channel whose webhooks also report on messages we sent (status callbacks)."""
+
+    def parse_receipts(self, account: AccountInfo, payload: bytes) -> list[DeliveryReceipt]:
+        """Receipts in a raw payload (a payload may hold messages, receipts or both)."""
+        ...
+
+
+@runtime_checkable
+class PollingChannel(Protocol):
+    """A channel that fetches new items on a schedule (IMAP, Reddit, YouTube...)."""
+
+    def poll(self, account: AccountInfo, cursor: dict[str, Any]) -> PollResult:
+        """Fetch what is new since ``cursor``; raise :class:`SendError` (``permanent`` for
+        bad credentials) when the platform cannot be read."""
         ...

@@ -32,3 +32,10 @@ class Conflict(SocialdeskError):
 class Forbidden(SocialdeskError):
     status = 403
     title = "Forbidden"
+
+
+class SendNotAllowed(SocialdeskError):
+    """The platform's rules forbid this send now (e.g. outside a 24-hour messaging window)."""
+
+    status = 409
+    title = "Send not allowed by the platform"

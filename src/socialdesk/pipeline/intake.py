@@ -7,11 +7,18 @@ from collections.abc import Callable, Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from socialdesk.channels.base import AccountInfo, Channel, ParseError
+from socialdesk.channels.base import (
+    AccountInfo,
+    Channel,
+    DeliveryReceipt,
+    ParseError,
+    ReceiptChannel,
+)
 from socialdesk.jobs.queue import enqueue
 from socialdesk.pipeline.events import InboundEvent
 from socialdesk.pipeline.ingest import ingest_batch
 from socialdesk.pipeline.notify import IngestResult
+from socialdesk.pipeline.routing import RoutingStep, route_result
 from socialdesk.store.crypto import CredentialCipher
 from socialdesk.store.db import on_commit
 from socialdesk.store.models import ChannelAccount, RawEvent
@@ -89,6 +96,7 @@ def process_raw_events(
     publish: Callable[[IngestResult], None] | None = None,
     *,
     cipher: CredentialCipher | None = None,
+    routing_steps: Sequence[RoutingStep] = (),
 ) -> list[IngestResult]:
     """Parse stored payloads and run them through the pipeline as one batch, in the caller's
     transaction. Payloads that fail to parse are kept with status ``failed``, never lost.
@@ -111,6 +119,7 @@ def process_raw_events(
         )
     }
     by_workspace: dict[int, list[InboundEvent]] = {}
+    receipts: list[tuple[int, int, list[DeliveryReceipt]]] = []  # (raw id, account id, ...)
     infos: dict[int, AccountInfo] = {}
     now = utcnow()
     for raw in sorted(raws, key=lambda r: r.id):
@@ -126,6 +135,10 @@ def process_raw_events(
             info = infos[account.id] = account_info(account, cipher)
         try:
             events = channel.parse(info, raw.payload.encode("utf-8"))
+            if isinstance(channel, ReceiptChannel):
+                found = channel.parse_receipts(info, raw.payload.encode("utf-8"))
+                if found:
+                    receipts.append((raw.id, account.id, found))
         except ParseError as exc:
             raw.status, raw.error = "failed", str(exc)
             continue
@@ -133,9 +146,12 @@ def process_raw_events(
             event.raw_event_id = raw.id
         by_workspace.setdefault(raw.workspace_id, []).extend(events)
         raw.status, raw.processed_at = "processed", now
-    results = [
-        ingest_batch(session, workspace_id, events) for workspace_id, events in by_workspace.items()
-    ]
+    results = []
+    for workspace_id, events in by_workspace.items():
+        result = ingest_batch(session, workspace_id, events)
+        # Live events only: the workspace's rules, then assignment, SLA and auto-replies.
+        route_result(session, result, routing_steps, now=now)
+        results.append(result)
     if publish is not None:
         notify = publish
 

@@ -13,6 +13,7 @@ from socialdesk.domain.errors import Conflict, InvalidInput
 from socialdesk.domain.types import DeliveryState, Direction
 from socialdesk.jobs.queue import rearm
 from socialdesk.pipeline.intake import INGEST_JOB
+from socialdesk.pipeline.polling import schedule_poll
 from socialdesk.services.replies import DELIVER_JOB
 from socialdesk.services.sandbox import create_sandbox_account
 from socialdesk.services.workspaces import get_account
@@ -76,6 +77,8 @@ def connect_account(
     )
     session.add(account)
     session.flush()
+    if spec.polled:
+        schedule_poll(session, account.id)
     return account
 
 
@@ -107,4 +110,5 @@ def resume_account(session: Session, workspace_id: int, account_id: int) -> Chan
         .order_by(Message.id)
     )
     rearm(session, [(DELIVER_JOB, {"message_id": i}, f"deliver:{i}") for i in message_ids])
+    schedule_poll(session, account.id)  # polled connectors catch up now; others ignore it
     return account

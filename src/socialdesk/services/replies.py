@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from socialdesk.channels.base import Channel, OutboundMessage, SendError
-from socialdesk.domain.errors import Conflict, InvalidInput
+from socialdesk.channels.base import (
+    Channel,
+    OutboundMessage,
+    SendContext,
+    SendError,
+    SendWindowChannel,
+)
+from socialdesk.domain.errors import Conflict, InvalidInput, SendNotAllowed
 from socialdesk.domain.types import (
     AuthorKind,
     DeliveryState,
@@ -57,10 +64,15 @@ def reply(
     visibility: str,
     idempotency_key: str | None = None,
     at: datetime | None = None,
+    extras: Sequence[dict[str, Any]] = (),
+    channels: Mapping[str, Channel] | None = None,
 ) -> Message:
     """Queue a reply; a repeated ``idempotency_key`` returns the first reply unchanged.
 
-    ``at`` back-dates the reply (demo data, history); it defaults to now.
+    ``at`` back-dates the reply (demo data, history); it defaults to now. ``extras`` are
+    stored with the message and handed to the connector (see ``OutboundMessage.extras``).
+    With ``channels``, a connector that limits when a business may write (messaging
+    windows) is asked first, and a refusal raises :class:`SendNotAllowed` with its reason.
     """
     if visibility not in (Visibility.PUBLIC, Visibility.PRIVATE):
         raise InvalidInput("visibility must be chosen explicitly: 'public' or 'private'")
@@ -98,6 +110,18 @@ def reply(
             "this conversation has no public post to reply to; send a private message instead"
         )
     now = at or utcnow()
+    stored_extras = [dict(e) for e in extras]
+    for extra in stored_extras:
+        if not isinstance(extra.get("type"), str):
+            raise InvalidInput("every extra of a reply needs a 'type'")
+    channel = channels.get(account.platform) if channels is not None else None
+    if isinstance(channel, SendWindowChannel):
+        context = send_context(session, conv, visibility, now, stored_extras)
+        decision = channel.check_send(account_info(account), context)
+        if not decision.allowed:
+            raise SendNotAllowed(decision.reason or "the platform does not allow this send now")
+        if decision.extra is not None:
+            stored_extras.append(dict(decision.extra))
     message = Message(
         workspace_id=workspace_id,
         platform=account.platform,
@@ -113,7 +137,7 @@ def reply(
         author_kind=AuthorKind.AGENT.value if actor.kind in ("agent", "api") else actor.kind,
         author_user_id=actor.user_id,
         text=text,
-        attachments=[],
+        attachments=stored_extras,
         is_auto=False,
         platform_time=now,
         received_at=now,
@@ -138,6 +162,34 @@ def reply(
         session, DELIVER_JOB, {"message_id": message.id}, idempotency_key=f"deliver:{message.id}"
     )
     return message
+
+
+def send_context(
+    session: Session,
+    conv: Conversation,
+    visibility: str,
+    now: datetime,
+    extras: Sequence[dict[str, Any]] = (),
+) -> SendContext:
+    """The facts a connector's send window is judged on, for a reply in ``conv``."""
+
+    def latest(of_visibility: Visibility) -> datetime | None:
+        return session.scalar(
+            select(func.max(Message.platform_time)).where(
+                Message.channel_account_id == conv.channel_account_id,
+                Message.contact_id == conv.contact_id,
+                Message.direction == Direction.IN.value,
+                Message.visibility == of_visibility.value,
+            )
+        )
+
+    return SendContext(
+        visibility=visibility,
+        now=now,
+        last_inbound_private_at=latest(Visibility.PRIVATE),
+        last_inbound_public_at=latest(Visibility.PUBLIC),
+        is_template=any(e.get("type") == "template" for e in extras),
+    )
 
 
 def _count_reply(conv: Conversation, message: Message) -> None:
@@ -198,6 +250,7 @@ def make_delivery_handler(
                 recipient_external_id=recipient.external_id if recipient else None,
                 recipient_handle=recipient.handle if recipient else None,
                 reply_to_platform_id=message.reply_to_platform_id,
+                extras=tuple(dict(e) for e in (message.attachments or []) if isinstance(e, dict)),
             )
         channel = channels.get(info.platform)
         if channel is None:

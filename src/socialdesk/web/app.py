@@ -31,6 +31,8 @@ def create_app(app: App, *, run_workers: bool | None = None) -> FastAPI:
     async def lifespan(_api: FastAPI) -> AsyncIterator[None]:
         threads: list[threading.Thread] = []
         workers = [app.worker() for _ in range(workers_wanted)]
+        if workers:
+            app.start_polling()
         for worker in workers:
             subscribe_wakeup(worker.wake)
             thread = threading.Thread(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import AwareDatetime, Field, StringConstraints
 from sqlalchemy.exc import IntegrityError
 
@@ -21,7 +21,7 @@ from socialdesk.web.api.schemas import (
     MessageOut,
     NoteOut,
 )
-from socialdesk.web.deps import CallerDep, ReadSessionDep
+from socialdesk.web.deps import CallerDep, ReadSessionDep, get_app
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 
@@ -224,7 +224,11 @@ def add_note(
     "job; a worker sends it and records the platform's answer on the message.",
 )
 def create_reply(
-    conversation_id: IdPath, body: ReplyCreate, caller: CallerDep, session: TxSessionDep
+    conversation_id: IdPath,
+    body: ReplyCreate,
+    caller: CallerDep,
+    session: TxSessionDep,
+    request: Request,
 ) -> MessageOut:
     def send() -> MessageOut:
         message = reply(
@@ -235,6 +239,7 @@ def create_reply(
             text=body.text,
             visibility=body.visibility.value,
             idempotency_key=body.idempotency_key,
+            channels=get_app(request).channels,
         )
         return MessageOut.model_validate(message)
 

@@ -292,6 +292,7 @@ def send(
             Actor.agent(agent.user_id),
             text=text,
             visibility=mode,
+            channels=get_app(request).channels,
         ),
     )
 
