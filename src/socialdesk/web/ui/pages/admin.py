@@ -14,8 +14,8 @@ from sqlalchemy import delete, select
 from socialdesk.domain.errors import InvalidInput, SocialdeskError
 from socialdesk.domain.types import Role
 from socialdesk.services.accounts import create_team, create_token, create_user
+from socialdesk.services.channel_accounts import connect_account
 from socialdesk.services.inbox import VIEWS, InboxQuery, view_counts
-from socialdesk.services.sandbox import create_sandbox_account
 from socialdesk.services.sessions import SignedIn
 from socialdesk.services.workspaces import list_accounts
 from socialdesk.store.models import ApiToken, CannedResponse, Team, User, UserSession
@@ -56,6 +56,10 @@ def _page(
                 )
             ),
             "roles": [r.value for r in Role],
+            "connectors": sorted(
+                (channel.connection for channel in app.channels.values()),
+                key=lambda spec: (spec.platform != "sandbox", spec.platform),
+            ),
             "views": VIEWS,
             "counts": view_counts(session, ws, agent.user_id),
             "query": InboxQuery(view=""),
@@ -164,20 +168,40 @@ def channels_page(request: Request, agent: AdminDep) -> HTMLResponse:
     return _page(request, agent, "admin_channels.html")
 
 
+# Form fields of the connect form that are not connection keys of a platform.
+_CONNECT_FORM_FIELDS = {"csrf_token", "platform", "name"}
+MAX_CONNECT_VALUE = 10_000
+
+
 @router.post("/channels", name="ui_admin_channels_create", response_model=None)
-def channels_create(
-    request: Request,
-    agent: AdminDep,
-    name: Annotated[str, Form(max_length=200)],
-    handle: Annotated[str, Form(max_length=200)],
-) -> HTMLResponse | RedirectResponse:
-    return _act(
-        request,
-        agent,
-        "admin_channels.html",
-        lambda s: create_sandbox_account(s, agent.workspace_id, name=name, handle=handle),
-        "/admin/channels",
-    )
+async def channels_create(request: Request, agent: AdminDep) -> HTMLResponse | RedirectResponse:
+    """Connect an account of any platform; the form's fields are the connector's keys."""
+    form = await request.form()
+    app = get_app(request)
+    platform = str(form.get("platform") or "sandbox")
+    name = str(form.get("name") or "")
+    values = {
+        key: str(value).strip()
+        for key, value in form.items()
+        if key not in _CONNECT_FORM_FIELDS and isinstance(value, str) and value.strip()
+    }
+
+    def change(session: Any) -> None:
+        channel = app.channels.get(platform)
+        if channel is None:
+            raise InvalidInput(f"socialdesk has no connector for {platform!r}")
+        if len(name) > 200 or any(len(v) > MAX_CONNECT_VALUE for v in values.values()):
+            raise InvalidInput("a value of the form is too long")
+        connect_account(
+            session,
+            agent.workspace_id,
+            channel.connection,
+            name=name,
+            values=values,
+            cipher=app.cipher,
+        )
+
+    return _act(request, agent, "admin_channels.html", change, "/admin/channels")
 
 
 @router.get("/tokens", name="ui_admin_tokens", response_class=HTMLResponse)
