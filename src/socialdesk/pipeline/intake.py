@@ -18,6 +18,7 @@ from socialdesk.jobs.queue import enqueue
 from socialdesk.pipeline.events import InboundEvent
 from socialdesk.pipeline.ingest import ingest_batch
 from socialdesk.pipeline.notify import IngestResult
+from socialdesk.pipeline.receipts import apply_receipts, queue_unmatched
 from socialdesk.pipeline.routing import RoutingStep, route_result
 from socialdesk.store.crypto import CredentialCipher
 from socialdesk.store.db import on_commit
@@ -152,6 +153,9 @@ def process_raw_events(
         # Live events only: the workspace's rules, then assignment, SLA and auto-replies.
         route_result(session, result, routing_steps, now=now)
         results.append(result)
+    for raw_id, account_id, found in receipts:
+        unmatched = apply_receipts(session, account_id, found)
+        queue_unmatched(session, account_id, unmatched, key=f"receipts:raw:{raw_id}")
     if publish is not None:
         notify = publish
 

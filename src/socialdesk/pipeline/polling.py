@@ -46,14 +46,32 @@ def _key(account_id: int) -> str:
 
 
 def schedule_poll(session: Session, account_id: int, at: datetime | None = None) -> None:
-    """Queue a poll of ``account_id`` at ``at`` (default now); one job per account and second."""
+    """Queue a poll of ``account_id`` at ``at`` (default now).
+
+    An account has one poll chain: when a poll is already waiting, it is brought forward to
+    ``at`` if that is sooner, instead of starting a second chain.
+    """
     at = at or utcnow()
+    waiting = session.scalar(
+        select(Job)
+        .where(
+            Job.kind == POLL_JOB,
+            Job.idempotency_key.like(f"{_key(account_id)}%"),
+            Job.status == JobStatus.QUEUED,
+        )
+        .order_by(Job.run_at)
+        .limit(1)
+    )
+    if waiting is not None:
+        if waiting.run_at > at:
+            waiting.run_at = at
+        return
     enqueue(
         session,
         POLL_JOB,
         {"channel_account_id": account_id},
         run_at=at,
-        idempotency_key=f"{_key(account_id)}{at.timestamp():.0f}",
+        idempotency_key=f"{_key(account_id)}{at.timestamp():.6f}",
         max_attempts=5,
     )
 
