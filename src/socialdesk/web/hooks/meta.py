@@ -1,0 +1,221 @@
+"""Meta's webhooks for Facebook Pages (with Messenger) and Instagram accounts.
+
+``GET`` answers Meta's subscription check (``hub.mode=subscribe``, ``hub.verify_token``,
+``hub.challenge``); ``POST`` deliveries are checked against ``X-Hub-Signature-256``, stored
+before the 200 answer and processed by the ingest job. One Meta app posts the updates of all
+its subscribed Pages (or Instagram accounts) to the same callback: a delivery is filed under
+every account of the workspace whose id it names, each copy parsed for that account only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from socialdesk.channels.base import ParseError
+from socialdesk.channels.meta import (
+    FACEBOOK,
+    INSTAGRAM,
+    MetaFlavour,
+    entry_ids,
+    handshake_challenge,
+    signature_is_valid,
+)
+from socialdesk.domain.errors import Forbidden, NotFound, SocialdeskError
+from socialdesk.pipeline.intake import account_info, store_raw_event
+from socialdesk.store.models import ChannelAccount
+from socialdesk.web.deps import RawBodyDep, ReadSessionDep, WriteSessionDep, get_app
+
+router = APIRouter(tags=["webhooks"])
+
+_NAMES = {FACEBOOK.platform: "Facebook", INSTAGRAM.platform: "Instagram"}
+
+
+class SignatureMissing(SocialdeskError):
+    status = 401
+    title = "Unauthorized"
+
+
+class BadDelivery(SocialdeskError):
+    status = 400
+    title = "Bad request"
+
+
+class AccountNotReady(SocialdeskError):
+    status = 503
+    title = "Service unavailable"
+
+
+class Stored(BaseModel):
+    channel_account_id: int
+    raw_event_id: int
+    duplicate: bool
+
+
+class Received(BaseModel):
+    stored: list[Stored]
+
+
+def _account(session: Session, flavour: MetaFlavour, account_id: int) -> ChannelAccount:
+    account = session.get(ChannelAccount, account_id)
+    if account is None or account.platform != flavour.platform:
+        raise NotFound(f"no {_NAMES[flavour.platform]} channel account {account_id}")
+    return account
+
+
+def _credential(request: Request, account: ChannelAccount, name: str) -> str:
+    value = account_info(account, get_app(request).cipher).credentials.get(name)
+    if not value:
+        raise AccountNotReady(
+            f"{_NAMES[account.platform]} channel account {account.id} has no {name}; "
+            "connect it again"
+        )
+    return value
+
+
+def _verify(
+    flavour: MetaFlavour,
+    account_id: int,
+    request: Request,
+    session: Session,
+    mode: str | None,
+    token: str | None,
+    challenge: str | None,
+) -> PlainTextResponse:
+    account = _account(session, flavour, account_id)
+    if mode is None or token is None or challenge is None:
+        raise BadDelivery("Meta's check sends hub.mode, hub.verify_token and hub.challenge")
+    answer = handshake_challenge(
+        _credential(request, account, "verify_token"), mode=mode, token=token, challenge=challenge
+    )
+    if answer is None:
+        raise Forbidden("hub.verify_token does not match this account's verify token")
+    return PlainTextResponse(answer)
+
+
+def _receive(
+    flavour: MetaFlavour,
+    account_id: int,
+    request: Request,
+    body: bytes,
+    session: Session,
+    signature: str | None,
+) -> Received:
+    account = _account(session, flavour, account_id)
+    if not signature:
+        raise SignatureMissing("the X-Hub-Signature-256 header is missing")
+    if not signature_is_valid(_credential(request, account, "app_secret"), body, signature):
+        raise Forbidden("the X-Hub-Signature-256 does not match the body")
+    try:
+        named = entry_ids(flavour, body)
+    except ParseError as exc:
+        raise BadDelivery(str(exc)) from exc
+    targets: list[ChannelAccount] = []
+    siblings = {
+        a.external_id: a
+        for a in session.scalars(
+            select(ChannelAccount).where(
+                ChannelAccount.workspace_id == account.workspace_id,
+                ChannelAccount.platform == flavour.platform,
+                ChannelAccount.external_id.in_(named),
+            )
+        )
+    }
+    for external_id in named:
+        target = siblings.get(external_id, account)
+        if target not in targets:
+            targets.append(target)
+    if not targets:
+        targets.append(account)  # an empty delivery is kept too: nothing is lost unseen
+    digest = hashlib.sha256(body).hexdigest()
+    stored = []
+    for target in targets:
+        raw_id, created = store_raw_event(
+            session,
+            workspace_id=target.workspace_id,
+            channel_account_id=target.id,
+            source=flavour.platform,
+            payload=body,
+            # Meta redelivers the same bytes; messages inside are deduplicated on their ids.
+            external_id=f"{target.id}:{digest}",
+        )
+        stored.append(
+            Stored(channel_account_id=target.id, raw_event_id=raw_id, duplicate=not created)
+        )
+    return Received(stored=stored)
+
+
+HubMode = Annotated[str | None, Query(alias="hub.mode", max_length=50)]
+HubToken = Annotated[str | None, Query(alias="hub.verify_token", max_length=500)]
+HubChallenge = Annotated[str | None, Query(alias="hub.challenge", max_length=500)]
+SignatureHeader = Annotated[
+    str | None, Header(alias="x-hub-signature-256", include_in_schema=False)
+]
+
+
+@router.get(
+    "/facebook/{account_id}",
+    response_class=PlainTextResponse,
+    summary="Answer Meta's webhook subscription check for a Facebook Page",
+)
+def facebook_verify(
+    account_id: int,
+    request: Request,
+    session: ReadSessionDep,
+    mode: HubMode = None,
+    token: HubToken = None,
+    challenge: HubChallenge = None,
+) -> PlainTextResponse:
+    return _verify(FACEBOOK, account_id, request, session, mode, token, challenge)
+
+
+@router.post(
+    "/facebook/{account_id}",
+    response_model=Received,
+    summary="Receive Page feed and Messenger updates (signature checked, stored first)",
+)
+def facebook_webhook(
+    account_id: int,
+    request: Request,
+    body: RawBodyDep,
+    session: WriteSessionDep,
+    signature: SignatureHeader = None,
+) -> Received:
+    return _receive(FACEBOOK, account_id, request, body, session, signature)
+
+
+@router.get(
+    "/instagram/{account_id}",
+    response_class=PlainTextResponse,
+    summary="Answer Meta's webhook subscription check for an Instagram account",
+)
+def instagram_verify(
+    account_id: int,
+    request: Request,
+    session: ReadSessionDep,
+    mode: HubMode = None,
+    token: HubToken = None,
+    challenge: HubChallenge = None,
+) -> PlainTextResponse:
+    return _verify(INSTAGRAM, account_id, request, session, mode, token, challenge)
+
+
+@router.post(
+    "/instagram/{account_id}",
+    response_model=Received,
+    summary="Receive Instagram comments and direct messages (signature checked, stored first)",
+)
+def instagram_webhook(
+    account_id: int,
+    request: Request,
+    body: RawBodyDep,
+    session: WriteSessionDep,
+    signature: SignatureHeader = None,
+) -> Received:
+    return _receive(INSTAGRAM, account_id, request, body, session, signature)
