@@ -1,0 +1,97 @@
+"""Continue a conversation on email or SMS, with the customer's consent on record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from socialdesk.services.continuation import MAX_REQUEST_CHARS, continue_on
+from socialdesk.web.api.common import MAX_ID, IdPath, RequestModel, TxSessionDep
+from socialdesk.web.api.schemas import AccountRef, ConversationOut
+from socialdesk.web.deps import CallerDep
+
+router = APIRouter(prefix="/conversations", tags=["conversations"])
+
+
+class ContinueRequest(RequestModel):
+    channel: Literal["email", "sms"] = Field(description="Where the conversation continues")
+    address: str = Field(
+        min_length=1,
+        max_length=320,
+        description="The customer's email address, or phone number in E.164 form (+14155550100)",
+    )
+    request_text: str = Field(
+        min_length=1,
+        max_length=MAX_REQUEST_CHARS,
+        description="What the customer was asked, e.g. 'May we continue by email? Please "
+        "send us your address.' (kept with the consent)",
+    )
+    consent_message_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="The customer's message in this conversation that gave the address and "
+        "consent; leave out when the agent records a consent given otherwise",
+    )
+    channel_account_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="The email or SMS account to continue on (default: the workspace's first "
+        "active one)",
+    )
+
+
+class ConsentOut(BaseModel):
+    id: int
+    channel: str = Field(description="email or sms")
+    address: str = Field(description="Lower-cased email address or E.164 phone number")
+    source: str = Field(description="message (the customer's message) or agent")
+    source_message_id: int | None
+    request_text: str
+    given_at: datetime
+    withdrawn_at: datetime | None
+
+    model_config = {"from_attributes": True}
+
+
+class ContinuationOut(BaseModel):
+    conversation: ConversationOut
+    consent: ConsentOut
+    previous_channel_account_id: int = Field(description="Where the conversation was before")
+    channel_account: AccountRef = Field(description="Where the next reply goes")
+
+
+@router.post(
+    "/{conversation_id}/continue",
+    summary="Continue on email or SMS",
+    description="Records the customer's consent, links the address to the contact and moves "
+    "the conversation to the email or SMS account: the next reply goes there, the history "
+    "stays, and the customer's answers thread back into this conversation. 422 for an "
+    "address that is not one, 409 when the workspace has no account of that channel or the "
+    "address belongs to another contact.",
+)
+def continue_conversation(
+    conversation_id: IdPath, body: ContinueRequest, caller: CallerDep, session: TxSessionDep
+) -> ContinuationOut:
+    result = continue_on(
+        session,
+        caller.workspace_id,
+        conversation_id,
+        caller.actor,
+        channel=body.channel,
+        address=body.address,
+        request_text=body.request_text,
+        consent_message_id=body.consent_message_id,
+        channel_account_id=body.channel_account_id,
+    )
+    session.refresh(result.conversation)
+    return ContinuationOut(
+        conversation=ConversationOut.model_validate(result.conversation),
+        consent=ConsentOut.model_validate(result.consent),
+        previous_channel_account_id=result.previous_account_id,
+        channel_account=AccountRef.model_validate(result.account),
+    )
