@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from benchmarks.common import RESULTS, machine_info, sqlite_url, write_json
+from benchmarks.common import RESULTS, machine_info, write_json
 
 TARGET_P99_MS = 20.0
 TARGET_RATE = 500
@@ -55,7 +55,7 @@ def _free_port() -> int:
 
 def _env(directory: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env["SOCIALDESK_DATABASE_URL"] = sqlite_url(directory, "webhooks")
+    env["SOCIALDESK_DATABASE_URL"] = f"sqlite:///{directory / 'webhooks.db'}"
     env["SOCIALDESK_VAR_DIR"] = str(directory / "var")
     return env
 

@@ -13,8 +13,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from socialdesk.channels.base import Channel
+from socialdesk.channels.email import EmailChannel
+from socialdesk.channels.meta import FacebookChannel, InstagramChannel
+from socialdesk.channels.reddit import RedditChannel
 from socialdesk.channels.sandbox import SandboxChannel
+from socialdesk.channels.sms import SmsChannel
+from socialdesk.channels.telegram import TelegramChannel
 from socialdesk.channels.twitter import TwitterChannel
+from socialdesk.channels.webchat import WebchatChannel, webchat_followup_step
+from socialdesk.channels.whatsapp import WhatsAppChannel
+from socialdesk.channels.youtube import YouTubeChannel
 from socialdesk.config import Settings, get_settings
 from socialdesk.jobs.worker import HandlerRegistry, Worker
 from socialdesk.pipeline.intake import INGEST_JOB, process_raw_events
@@ -22,8 +30,12 @@ from socialdesk.pipeline.notify import Notifier
 from socialdesk.pipeline.polling import POLL_JOB, ensure_polling, make_poll_handler
 from socialdesk.pipeline.receipts import RECEIPT_JOB, retry_receipts
 from socialdesk.pipeline.routing import RoutingStep
+from socialdesk.services.assignment import OFFER_JOB, assignment_step, offer_job
+from socialdesk.services.autoreply import autoreply_step
 from socialdesk.services.conversations import WAKE_JOB, wake_snoozed
 from socialdesk.services.replies import DELIVER_JOB, make_delivery_handler
+from socialdesk.services.sla import SLA_JOB, check_sla, sla_step
+from socialdesk.services.webhooks_out import WEBHOOK_JOB, make_webhook_handler
 from socialdesk.store.crypto import CredentialCipher
 from socialdesk.store.db import Database
 from socialdesk.store.migrate import migrate
@@ -75,11 +87,24 @@ def bootstrap(
     channels: dict[str, Channel] = {
         "sandbox": SandboxChannel(db),
         "twitter": TwitterChannel(),
+        "reddit": RedditChannel(),
+        "youtube": YouTubeChannel(),
+        "facebook": FacebookChannel(db),
+        "instagram": InstagramChannel(db),
+        "webchat": WebchatChannel(db),
+        "telegram": TelegramChannel(),
+        "sms": SmsChannel(),
+        "whatsapp": WhatsAppChannel(),
+        "email": EmailChannel(db),
     }
     registry = HandlerRegistry()
     # The routing contract's steps, in this order: assignment_step, sla_step, autoreply_step
     # (one `routing_steps.append(...)` line each, below this one).
     routing_steps: list[RoutingStep] = []
+    routing_steps.append(webchat_followup_step)  # offline web chats: email identity
+    routing_steps.append(assignment_step)
+    routing_steps.append(sla_step)
+    routing_steps.append(autoreply_step)  # the last step (sla_step goes before this line)
 
     def ingest(session: Session, payloads: list[dict[str, Any]]) -> None:
         ids = [int(p["raw_event_id"]) for p in payloads]
@@ -89,6 +114,9 @@ def bootstrap(
 
     registry.batch(INGEST_JOB, ingest)
     registry.transactional(WAKE_JOB, wake_snoozed)
+    registry.transactional(SLA_JOB, check_sla)
+    registry.external(WEBHOOK_JOB, make_webhook_handler(db, cipher))
+    registry.transactional(OFFER_JOB, offer_job)
     registry.external(DELIVER_JOB, make_delivery_handler(db, channels, cipher=cipher))
     registry.transactional(RECEIPT_JOB, retry_receipts)
     registry.external(POLL_JOB, make_poll_handler(db, channels, cipher=cipher))

@@ -47,3 +47,11 @@ def x(app: App, web: TestClient, fake_x: FakeX) -> XDesk:
         account_id=account_id,
         api_token=token,
     )
+
+
+@pytest.fixture
+def wa(app: App, web: TestClient) -> Iterator[object]:
+    """The acme workspace with a WhatsApp number on the fake Cloud API (whatsapp_fake_server)."""
+    from whatsapp_fake_server import whatsapp_desk
+
+    yield from whatsapp_desk(app, web)

@@ -29,6 +29,8 @@ from ui_support import (
     Caller,
     LiveServer,
     World,
+    create_email_account,
+    create_sla_setup,
     live_app,
     module_database,
     running_server,
@@ -94,6 +96,9 @@ def build_world(app: App) -> World:
             ).id
         account_id = create_sandbox_account(session, acme, name="Acme", handle="acmecare").id
         token_id = create_token(session, acme, name="integration").id
+        sla_ids = create_sla_setup(session, acme)
+        team_id = accounts.create_team(session, acme, "Care").id
+        email_account_id = create_email_account(app, session, acme)
         globex = get_or_create_workspace(session, "globex").id
         create_user(session, globex, email="agent@globex.test", name="Gil", password=PASSWORD)
         other_account = create_sandbox_account(session, globex, name="Globex", handle="gx").id
@@ -113,6 +118,10 @@ def build_world(app: App) -> World:
         other_workspace_id=globex,
         other_email="agent@globex.test",
         other_conversation_id=other_conversation_id,
+        calendar_id=sla_ids[0],
+        policy_id=sla_ids[1],
+        team_id=team_id,
+        email_account_id=email_account_id,
     )
 
 

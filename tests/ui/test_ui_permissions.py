@@ -28,6 +28,7 @@ from ui_support import (
 )
 
 ADMIN_ONLY = sorted(k for k in PROTECTED if ROUTES[k].access is Access.ADMIN)
+SUPERVISOR_UP = sorted(k for k in PROTECTED if ROUTES[k].access is Access.SUPERVISOR)
 PUBLIC_PAGES = sorted(
     k for k, spec in ROUTES.items() if spec.access is Access.PUBLIC and k[0] == "GET"
 )
@@ -35,11 +36,16 @@ ALLOWED = sorted(
     (key, role)
     for key in PROTECTED
     for role in ROLES
-    if ROUTES[key].access is Access.SIGNED_IN or role == "admin"
+    if ROUTES[key].access is Access.SIGNED_IN
+    or role == "admin"
+    or (ROUTES[key].access is Access.SUPERVISOR and role == "supervisor")
 )
 ALLOWED_READS = [(key, role) for key, role in ALLOWED if key[0] == "GET"]
 ALLOWED_ACTIONS = [(key, role) for key, role in ALLOWED if key[0] != "GET"]
-REFUSED = sorted((key, role) for key in ADMIN_ONLY for role in ROLES if role != "admin")
+REFUSED = sorted(
+    [(key, role) for key in ADMIN_ONLY for role in ROLES if role != "admin"]
+    + [(key, "agent") for key in SUPERVISOR_UP]
+)
 CONVERSATION_READS = [k for k in CONVERSATION_ROUTES if k[0] == "GET"]
 CONVERSATION_ACTIONS = [k for k in CONVERSATION_ROUTES if k[0] != "GET"]
 
@@ -117,11 +123,12 @@ def test_non_admin_gets_403_on_admin_route_and_nothing_is_written(
     before = snapshot(shared_world.app)
     response = shared_sessions[role].call(shared_world, key)
     assert response.status_code == 403, response.text
-    assert "for the admin role" in response.text
+    needed = "supervisor" if ROUTES[key].access is Access.SUPERVISOR else "admin"
+    assert f"for the {needed} role" in response.text
     assert changed_tables(before, snapshot(shared_world.app)) == []
 
 
-@pytest.mark.parametrize("key", ADMIN_ONLY, ids=route_id)
+@pytest.mark.parametrize("key", ADMIN_ONLY + SUPERVISOR_UP, ids=route_id)
 def test_non_admin_htmx_request_on_admin_route_gets_403(
     shared_world: World, shared_sessions: dict[str, Caller], key: tuple[str, str]
 ) -> None:

@@ -52,6 +52,7 @@ _CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 class Access(Enum):
     PUBLIC = "anyone"
     SIGNED_IN = "any signed-in role"
+    SUPERVISOR = "supervisors and admins"
     ADMIN = "admins only"
 
 
@@ -72,12 +73,18 @@ class World:
     other_workspace_id: int
     other_email: str
     other_conversation_id: int
+    calendar_id: int = 0  # a business-hours calendar no policy uses
+    policy_id: int = 0  # an SLA policy
+    team_id: int = 0  # a team (its assignment strategy is edited on /admin/agents)
+    email_account_id: int = 0  # an email account, to continue conversations on
 
     def path(self, template: str, *, conversation_id: int | None = None) -> str:
         return template.format(
             conversation_id=conversation_id or self.conversation_id,
             user_id=self.users["agent"],
             token_id=self.token_id,
+            calendar_id=self.calendar_id,
+            policy_id=self.policy_id,
         )
 
 
@@ -138,6 +145,14 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("POST", "/conversations/{conversation_id}/contact/merge"): RouteSpec(
         Access.SIGNED_IN, form=lambda w: {"other": "@eli"}
     ),
+    ("POST", "/conversations/{conversation_id}/continue"): RouteSpec(
+        Access.SIGNED_IN,
+        form=lambda w: {
+            "channel": "email",
+            "address": "dana@example.com",
+            "request_text": "May we continue by email? Yes: dana@example.com",
+        },
+    ),
     ("GET", "/conversations/{conversation_id}/presence"): RouteSpec(Access.SIGNED_IN),
     ("POST", "/conversations/{conversation_id}/presence"): RouteSpec(
         Access.SIGNED_IN, 204, form=lambda w: {"state": "typing"}, writes_db=False
@@ -168,10 +183,43 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
         "/admin/channels",
         form=lambda w: {"name": "Acme Help", "handle": "acmehelp"},
     ),
+    ("GET", "/me/availability"): RouteSpec(Access.SIGNED_IN),
+    ("POST", "/me/availability"): RouteSpec(
+        Access.SIGNED_IN, form=lambda w: {"availability": "away"}
+    ),
+    ("GET", "/admin/agents"): RouteSpec(Access.ADMIN),
+    ("POST", "/admin/agents/{user_id}"): RouteSpec(
+        Access.ADMIN,
+        303,
+        "/admin/agents",
+        form=lambda w: {"languages": "en, es", "cap_social": "3"},
+    ),
+    ("POST", "/admin/teams/strategies"): RouteSpec(
+        Access.ADMIN, 303, "/admin/agents", form=lambda w: {f"strategy_{w.team_id}": "skills"}
+    ),
     ("GET", "/admin/tokens"): RouteSpec(Access.ADMIN),
     # Creating a token answers with the page showing the secret once (no redirect).
     ("POST", "/admin/tokens"): RouteSpec(Access.ADMIN, form=lambda w: {"name": "crm sync"}),
     ("POST", "/admin/tokens/{token_id}/revoke"): RouteSpec(Access.ADMIN, 303, "/admin/tokens"),
+    ("GET", "/admin/sla"): RouteSpec(Access.SUPERVISOR),
+    ("POST", "/admin/sla/calendars"): RouteSpec(
+        Access.SUPERVISOR,
+        303,
+        "/admin/sla",
+        form=lambda w: {"name": "Office", "timezone": "Europe/Madrid", "days": "mon"},
+    ),
+    ("POST", "/admin/sla/calendars/{calendar_id}/delete"): RouteSpec(
+        Access.SUPERVISOR, 303, "/admin/sla"
+    ),
+    ("POST", "/admin/sla/policies"): RouteSpec(
+        Access.SUPERVISOR,
+        303,
+        "/admin/sla",
+        form=lambda w: {"name": "Urgent", "priority": "urgent", "first_response": "15"},
+    ),
+    ("POST", "/admin/sla/policies/{policy_id}/delete"): RouteSpec(
+        Access.SUPERVISOR, 303, "/admin/sla"
+    ),
     ("POST", "/admin/canned"): RouteSpec(
         Access.ADMIN,
         303,
@@ -184,6 +232,41 @@ PROTECTED = sorted(k for k, spec in ROUTES.items() if spec.access is not Access.
 # Every state change a signed-in user makes; POST /login is guarded by its own cookie.
 STATE_CHANGING = sorted(k for k in PROTECTED if k[0] == "POST")
 CONVERSATION_ROUTES = sorted(k for k in ROUTES if "{conversation_id}" in k[1])
+
+
+def create_sla_setup(session: Any, workspace_id: int) -> tuple[int, int]:
+    """A calendar (used by no policy) and a 24/7 policy, for the SLA admin routes."""
+    from datetime import timedelta
+
+    from socialdesk.domain.sla import SlaTarget
+    from socialdesk.services.calendars import CalendarSpec, create_calendar
+    from socialdesk.services.sla import PolicySpec, create_policy
+
+    calendar = create_calendar(
+        session,
+        workspace_id,
+        CalendarSpec(name="Weekdays", timezone="UTC", hours={"mon": [["09:00", "17:00"]]}),
+    )
+    policy = create_policy(
+        session,
+        workspace_id,
+        PolicySpec(name="Standard", targets=[SlaTarget(first_response=timedelta(hours=1))]),
+    )
+    return calendar.id, policy.id
+
+
+def create_email_account(app: App, session: Any, workspace_id: int) -> int:
+    """An email account (SMTP to a local relay, no IMAP) to continue conversations on."""
+    from socialdesk.services.channel_accounts import connect_account
+
+    return connect_account(
+        session,
+        workspace_id,
+        app.channels["email"].connection,
+        name="Acme Mail",
+        values={"handle": "care@acme.test", "smtp_host": "127.0.0.1", "smtp_security": "plain"},
+        cipher=app.cipher,
+    ).id
 
 
 def route_id(key: tuple[str, str]) -> str:

@@ -63,6 +63,8 @@ def test_contact_summary_shows_identity_and_tags(desk: Desk) -> None:
             "display_name": "Alice A.",
             "followers": 12000,
             "verified": False,
+            "influence": "high",
+            "influence_score": 58.3,
         }
     ]
 

@@ -23,6 +23,7 @@ def test_every_v1_route_is_documented(openapi: dict[str, Any]) -> None:
         "/api/v1/conversations/{conversation_id}/tags",
         "/api/v1/conversations/{conversation_id}/notes",
         "/api/v1/conversations/{conversation_id}/replies",
+        "/api/v1/conversations/{conversation_id}/continue",
         "/api/v1/contacts",
         "/api/v1/contacts/{contact_id}",
         "/api/v1/contacts/{contact_id}/tags",
@@ -33,6 +34,24 @@ def test_every_v1_route_is_documented(openapi: dict[str, Any]) -> None:
         "/api/v1/sandbox/{account_id}/posts",
         "/api/v1/sandbox/{account_id}/dms",
         "/api/v1/sandbox/{account_id}/deliveries",
+        "/api/v1/rules",
+        "/api/v1/rules/reorder",
+        "/api/v1/rules/try",
+        "/api/v1/rules/{rule_id}",
+        "/api/v1/rules/{rule_id}/enable",
+        "/api/v1/rules/{rule_id}/disable",
+        "/api/v1/rules/{rule_id}/try",
+        "/api/v1/calendars",
+        "/api/v1/calendars/{calendar_id}",
+        "/api/v1/sla-policies",
+        "/api/v1/sla-policies/{policy_id}",
+        "/api/v1/webhooks",
+        "/api/v1/webhooks/{webhook_id}",
+        "/api/v1/webhooks/{webhook_id}/test",
+        "/api/v1/agents",
+        "/api/v1/agents/{agent_id}",
+        "/api/v1/teams",
+        "/api/v1/teams/{team_id}",
     }
 
 
@@ -55,6 +74,10 @@ def test_every_request_field_is_described(openapi: dict[str, Any]) -> None:
         "ChannelAccountCreate",
         "SandboxMessageCreate",
         "SandboxSender",
+        "CalendarIn",
+        "PolicyIn",
+        "TargetIn",
+        "WebhookIn",
     }
     undocumented = [
         f"{model}.{name}"

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -37,11 +37,13 @@ from socialdesk.demo.plan import (
     build_plan,
 )
 from socialdesk.domain.errors import Conflict
+from socialdesk.domain.sla import SlaTarget
 from socialdesk.services.accounts import create_team, create_user
 from socialdesk.services.conversations import add_note, change_tags, update_conversation
 from socialdesk.services.events import Actor
 from socialdesk.services.replies import reply
 from socialdesk.services.sandbox import create_sandbox_account, inject
+from socialdesk.services.sla import PolicySpec, create_policy
 from socialdesk.services.workspaces import DEFAULT_WORKSPACE, get_or_create_workspace
 from socialdesk.store.models import Conversation, Message, User, Workspace
 from socialdesk.store.types import utcnow
@@ -68,6 +70,33 @@ class DemoSummary:
     messages: int
     by_status: dict[str, int]
     seconds: float
+
+
+# The demo brand's default SLA, around the clock: answer within an hour (15 minutes when
+# urgent, 30 when high), answer follow-ups within two hours, resolve within a day.
+DEMO_SLA_POLICY = PolicySpec(
+    name="Standard care",
+    is_default=True,
+    targets=[
+        SlaTarget(
+            first_response=timedelta(hours=1),
+            next_response=timedelta(hours=2),
+            resolution=timedelta(hours=24),
+        ),
+        SlaTarget(
+            priority="high",
+            first_response=timedelta(minutes=30),
+            next_response=timedelta(hours=1),
+            resolution=timedelta(hours=12),
+        ),
+        SlaTarget(
+            priority="urgent",
+            first_response=timedelta(minutes=15),
+            next_response=timedelta(minutes=30),
+            resolution=timedelta(hours=4),
+        ),
+    ],
+)
 
 
 def workspace_has_users(app: App, slug: str) -> bool:
@@ -121,6 +150,7 @@ def seed_demo(
             ).id
             for account in ACCOUNTS
         }
+        create_policy(session, ws.id, DEMO_SLA_POLICY)
         workspace_id = ws.id
         team_ids = {name: team.id for name, team in teams.items()}
     player = _Player(app, workspace_id, users, team_ids, accounts)

@@ -7,6 +7,7 @@ calendar that is never open is rejected up front instead of looping forever.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,7 +17,7 @@ import holidays as holiday_calendars
 
 from socialdesk.domain.errors import InvalidInput
 
-__all__ = ["ALWAYS_OPEN", "BusinessCalendar", "OpeningHours"]
+__all__ = ["ALWAYS_OPEN", "DAYS", "BusinessCalendar", "OpeningHours", "public_holidays"]
 
 _MAX_SCAN_DAYS = 3 * 366  # longest stretch we search for an opening (e.g. long holidays)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -48,6 +49,37 @@ def _parse_clock(text: str) -> time:
     if not (0 <= h < 24 and 0 <= m < 60):
         raise InvalidInput(f"{text!r} is not a time such as 09:00")
     return time(h, m)
+
+
+def _end_minutes(opening: OpeningHours) -> int:
+    return 24 * 60 if opening.end == time(0) else opening.end.hour * 60 + opening.end.minute
+
+
+def _reject_overlaps(hours: list[OpeningHours]) -> None:
+    """Overlapping intervals of one day would count their common time twice."""
+    for before, after in itertools.pairwise(hours):
+        if before.weekday != after.weekday:
+            continue
+        if after.start.hour * 60 + after.start.minute < _end_minutes(before):
+            raise InvalidInput(
+                f"opening hours on {DAYS[before.weekday]} overlap "
+                f"({before.start:%H:%M} and {after.start:%H:%M}); merge them into one interval"
+            )
+
+
+def public_holidays(country: str, subdivision: str | None, years: Iterable[int]) -> set[date]:
+    """The public holidays of a country (and region) from the ``holidays`` package's own data."""
+    code = country.strip().upper()
+    region = subdivision.strip().upper() if subdivision else None
+    try:
+        calendar = holiday_calendars.country_holidays(code, subdiv=region, years=list(years))
+    except NotImplementedError:
+        if region and code in holiday_calendars.list_supported_countries():
+            raise InvalidInput(
+                f"no public holidays known for region {subdivision!r} of {code}"
+            ) from None
+        raise InvalidInput(f"no public holidays known for {country!r}") from None
+    return set(calendar.keys())
 
 
 @dataclass(frozen=True)
@@ -90,19 +122,20 @@ class BusinessCalendar:
             key = day.strip().lower()[:3]
             if key not in DAYS:
                 raise InvalidInput(f"{day!r} is not a weekday (mon … sun)")
-            for start, end in intervals:
+            for interval in intervals:
+                if len(interval) != 2:
+                    raise InvalidInput(
+                        f"opening hours on {key} must be [start, end] pairs such as "
+                        '["09:00", "17:00"]'
+                    )
+                start, end = interval
                 hours.append(OpeningHours(DAYS.index(key), _parse_clock(start), _parse_clock(end)))
+        hours.sort(key=lambda h: (h.weekday, h.start))
+        _reject_overlaps(hours)
         closed = set(extra_holidays)
         if holiday_country:
             year_list = list(years) or list(range(date.today().year - 1, date.today().year + 3))
-            try:
-                calendar = holiday_calendars.country_holidays(
-                    holiday_country, subdiv=holiday_subdivision, years=year_list
-                )
-            except NotImplementedError:
-                raise InvalidInput(f"no public holidays known for {holiday_country!r}") from None
-            closed.update(calendar.keys())
-        hours.sort(key=lambda h: (h.weekday, h.start))
+            closed.update(public_holidays(holiday_country, holiday_subdivision, year_list))
         return cls(timezone=timezone, hours=tuple(hours), holidays=frozenset(closed))
 
     @property

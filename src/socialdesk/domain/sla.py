@@ -7,16 +7,44 @@ Warning at 80 % of the target, breach at 100 %.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from socialdesk.domain.business_hours import ALWAYS_OPEN, BusinessCalendar
+from socialdesk.domain.errors import InvalidInput
+from socialdesk.domain.types import Priority
 
-__all__ = ["WARNING_SHARE", "SlaClock", "SlaState", "merge_intervals"]
+__all__ = [
+    "MAX_TARGET",
+    "WARNING_SHARE",
+    "ClockKind",
+    "SlaClock",
+    "SlaState",
+    "SlaTarget",
+    "check_targets",
+    "merge_intervals",
+    "pick_target",
+]
 
 WARNING_SHARE = 0.8
+
+
+# A target longer than a year is a typo, not a service level.
+MAX_TARGET = timedelta(days=366)
+
+
+class ClockKind(StrEnum):
+    """The three targets of a policy; each runs as its own clock on a conversation."""
+
+    FIRST_RESPONSE = "first_response"
+    NEXT_RESPONSE = "next_response"
+    RESOLUTION = "resolution"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
 
 
 class SlaState(StrEnum):
@@ -97,3 +125,70 @@ class SlaClock:
         if left <= 0:
             return now
         return self.calendar.add_business_seconds(now, left)
+
+
+@dataclass(frozen=True)
+class SlaTarget:
+    """Targets for conversations of one priority and one channel (None: any)."""
+
+    priority: str | None = None
+    platform: str | None = None
+    first_response: timedelta | None = None
+    next_response: timedelta | None = None
+    resolution: timedelta | None = None
+
+    def of(self, kind: ClockKind) -> timedelta | None:
+        return {
+            ClockKind.FIRST_RESPONSE: self.first_response,
+            ClockKind.NEXT_RESPONSE: self.next_response,
+            ClockKind.RESOLUTION: self.resolution,
+        }[kind]
+
+    def matches(self, priority: str, platform: str) -> bool:
+        return (self.priority is None or self.priority == priority) and (
+            self.platform is None or self.platform == platform
+        )
+
+    @property
+    def specificity(self) -> int:
+        # A priority-specific target beats a channel-specific one; both beat a catch-all.
+        return (2 if self.priority is not None else 0) + (1 if self.platform is not None else 0)
+
+
+def pick_target(targets: Iterable[SlaTarget], priority: str, platform: str) -> SlaTarget | None:
+    """The most specific target matching a conversation's priority and channel."""
+    best: SlaTarget | None = None
+    for target in targets:
+        if target.matches(priority, platform) and (
+            best is None or target.specificity > best.specificity
+        ):
+            best = target
+    return best
+
+
+def check_targets(targets: Sequence[SlaTarget]) -> None:
+    """Reject what cannot be meant: unknown priorities, repeats, empty or absurd targets."""
+    seen: set[tuple[str | None, str | None]] = set()
+    for index, target in enumerate(targets):
+        where = f"target {index + 1}"
+        if target.priority is not None and target.priority not in set(Priority):
+            raise InvalidInput(
+                f"{where}: priority must be one of {', '.join(Priority)} (or null for any)"
+            )
+        key = (target.priority, target.platform)
+        if key in seen:
+            raise InvalidInput(
+                f"{where}: another target already covers priority {target.priority or 'any'} "
+                f"on channel {target.platform or 'any'}"
+            )
+        seen.add(key)
+        durations = [target.of(kind) for kind in ClockKind]
+        if all(d is None for d in durations):
+            raise InvalidInput(f"{where}: give at least one of the three targets")
+        for kind, duration in zip(ClockKind, durations, strict=True):
+            if duration is None:
+                continue
+            if duration <= timedelta(0):
+                raise InvalidInput(f"{where}: the {kind.label} target must be positive")
+            if duration > MAX_TARGET:
+                raise InvalidInput(f"{where}: the {kind.label} target is longer than a year")

@@ -406,8 +406,12 @@ def import_twcs(
     on_read: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
     on_progress: ProgressFn | None = None,
+    enrich: bool = False,
 ) -> ImportReport:
-    """Import a TWCS file; running it again adds nothing."""
+    """Import a TWCS file; running it again adds nothing.
+
+    History is not enriched unless ``enrich`` (language, sentiment and personal data of each
+    customer tweet roughly double the import time); see ``ingest_batch``."""
     report = ImportReport()
     with _cycle_collector_paused():
         tweets: dict[str, Tweet] = {}
@@ -442,7 +446,7 @@ def import_twcs(
     try:
         with _import_connection(db) as conn:
             _ingest_events(
-                conn, workspace_id, events, report, resolve_after, batch_size, on_progress
+                conn, workspace_id, events, report, resolve_after, batch_size, on_progress, enrich
             )
             if latest is not None:
                 with _batch_session(conn) as session:
@@ -462,12 +466,15 @@ def _ingest_events(
     resolve_after: timedelta,
     batch_size: int,
     on_progress: ProgressFn | None,
+    enrich: bool = False,
 ) -> None:
     """Steps 3-8 for ``events`` in batches of ``batch_size``, one transaction each."""
     for start in range(0, len(events), batch_size):
         chunk = events[start : start + batch_size]
         with _batch_session(conn) as session:
-            result = ingest_batch(session, workspace_id, chunk, resolve_after=resolve_after)
+            result = ingest_batch(
+                session, workspace_id, chunk, resolve_after=resolve_after, enrich=enrich
+            )
         report.stored += result.stored
         report.duplicates += result.duplicates
         report.new_conversations += len(result.new_conversation_ids)

@@ -28,6 +28,7 @@ __all__ = [
     "backoff_seconds",
     "claim_jobs",
     "enqueue",
+    "enqueue_many",
     "rearm",
     "release_failed",
     "subscribe_wakeup",
@@ -86,6 +87,39 @@ def enqueue(
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
         insert(Job).values(**values).on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    if _wakeups:
+        on_commit(session, _wake_all)
+
+
+def enqueue_many(
+    session: Session,
+    kind: str,
+    jobs: list[tuple[dict[str, Any], str | None]],
+    *,
+    max_attempts: int = 8,
+) -> None:
+    """:func:`enqueue` for many jobs of one kind, (payload, idempotency key) each, in one
+    statement (the webhook intake's group commit stores many raw events at once)."""
+    if not jobs:
+        return
+    now = utcnow()
+    rows = [
+        {
+            "kind": kind,
+            "payload": payload,
+            "status": JobStatus.QUEUED,
+            "run_at": now,
+            "attempts": 0,
+            "max_attempts": max_attempts,
+            "idempotency_key": key,
+            "created_at": now,
+        }
+        for payload, key in jobs
+    ]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(Job.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows
     )
     if _wakeups:
         on_commit(session, _wake_all)

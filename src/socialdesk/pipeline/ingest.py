@@ -15,6 +15,7 @@ and no ORM bookkeeping whatever its size.
 
 from __future__ import annotations
 
+import re
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -36,6 +37,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from socialdesk.domain.pii import find_pii
 from socialdesk.domain.threading import ConversationRef, thread_inbound
 from socialdesk.domain.types import (
     AuthorKind,
@@ -45,6 +47,7 @@ from socialdesk.domain.types import (
     EventType,
     Visibility,
 )
+from socialdesk.pipeline.enrichment import analyze_sentiment, detect_language
 from socialdesk.pipeline.events import InboundEvent
 from socialdesk.pipeline.notify import IngestResult
 from socialdesk.store.models import (
@@ -57,7 +60,7 @@ from socialdesk.store.models import (
 )
 from socialdesk.store.types import utcnow
 
-__all__ = ["ingest_batch", "platform_time_order"]
+__all__ = ["enrich_message", "ingest_batch", "platform_time_order"]
 
 _CHUNK = 500  # ids per IN (...) list: below every driver's parameter limit
 
@@ -348,6 +351,21 @@ def platform_time_order(events: Sequence[InboundEvent]) -> list[InboundEvent]:
     return ordered
 
 
+# Every kind of personal data find_pii knows needs an "@" or a digit: texts without any skip it.
+_PII_HINT = re.compile(r"[@\d]")
+
+
+def enrich_message(
+    text: str, previous_language: str | None = None
+) -> tuple[str, str, float, list[str]]:
+    """(language, sentiment label, sentiment score, sorted personal-data kinds) of one inbound
+    message, as stored on it; the same analysis as ``socialdesk analyze``."""
+    language = detect_language(text, previous_language=previous_language)
+    sentiment = analyze_sentiment(text, language=language.code if language.detected else None)
+    kinds = sorted({f.kind for f in find_pii(text)}) if _PII_HINT.search(text) else []
+    return language.code, sentiment.label, round(sentiment.score, 4), kinds
+
+
 @dataclass(slots=True)
 class _Conv:
     """A conversation as the batch sees it; ``id`` is None until a new one is inserted."""
@@ -383,11 +401,18 @@ class _Batch:
     """The working state of one ingest batch."""
 
     def __init__(
-        self, session: Session, workspace_id: int, resolve_after: timedelta | None
+        self,
+        session: Session,
+        workspace_id: int,
+        resolve_after: timedelta | None,
+        enrich: bool = True,
     ) -> None:
         self.session = session
         self.workspace_id = workspace_id
         self.resolve_after = resolve_after
+        self.enrich = enrich
+        # contact id -> language of their latest message in this batch (short texts inherit it)
+        self.contact_language: dict[int, str] = {}
         self.now = utcnow()
         self.convs: list[_Conv] = []  # index in this list is the batch key of a conversation
         self.conv_key_by_id: dict[int, int] = {}
@@ -640,6 +665,12 @@ class _Batch:
             (event.channel_account_id, key)
         )
         inbound = event.direction == Direction.IN
+        language = sentiment = score = pii_kinds = None
+        if self.enrich and inbound and event.author_kind == AuthorKind.CONTACT:
+            previous = self.contact_language.get(contact_id) if contact_id is not None else None
+            language, sentiment, score, pii_kinds = enrich_message(event.text, previous)
+            if contact_id is not None and language != "und":
+                self.contact_language[contact_id] = language
         self.message_rows.append(
             {
                 "workspace_id": self.workspace_id,
@@ -665,6 +696,10 @@ class _Batch:
                 "delivery_error": None,
                 "idempotency_key": None,
                 "raw_event_id": event.raw_event_id,
+                "language": language,
+                "sentiment": sentiment,
+                "sentiment_score": score,
+                "pii_kinds": pii_kinds,
             }
         )
         self.message_conv_keys.append(key)
@@ -894,11 +929,17 @@ def ingest_batch(
     events: Sequence[InboundEvent],
     *,
     resolve_after: timedelta | None = None,
+    enrich: bool = True,
 ) -> IngestResult:
     """Dedupe, resolve contacts, thread and persist ``events``; the caller commits.
 
     ``resolve_after`` lets importers treat conversations idle that long (in message time) as
     resolved, so history threads as it would have live.
+
+    ``enrich`` (step 6): inbound contact messages get their language, sentiment label and score
+    and personal-data kinds (:func:`socialdesk.pipeline.enrichment.enrich_message`) stored on
+    the message. Live intake always enriches; history imports pass ``enrich=False`` (the
+    columns stay NULL) because enrichment costs about as much as the rest of the pipeline.
     """
     result = IngestResult(workspace_id=workspace_id, received=len(events))
     fresh = _drop_duplicates(session, workspace_id, events)
@@ -906,7 +947,7 @@ def ingest_batch(
     if not fresh:
         return result
     ordered = platform_time_order(fresh)
-    batch = _Batch(session, workspace_id, resolve_after)
+    batch = _Batch(session, workspace_id, resolve_after, enrich)
     contacts = _resolve_contacts(session, workspace_id, ordered)
     batch.load_parents(ordered)
     pairs = {

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from socialdesk.channels.base import (
@@ -14,7 +15,7 @@ from socialdesk.channels.base import (
     ParseError,
     ReceiptChannel,
 )
-from socialdesk.jobs.queue import enqueue
+from socialdesk.jobs.queue import enqueue_many
 from socialdesk.pipeline.events import InboundEvent
 from socialdesk.pipeline.ingest import ingest_batch
 from socialdesk.pipeline.notify import IngestResult
@@ -27,10 +28,12 @@ from socialdesk.store.types import utcnow
 
 __all__ = [
     "INGEST_JOB",
+    "RawDraft",
     "account_info",
     "process_raw_event",
     "process_raw_events",
     "store_raw_event",
+    "store_raw_events",
 ]
 
 INGEST_JOB = "ingest.raw_event"
@@ -52,6 +55,17 @@ def account_info(account: ChannelAccount, cipher: CredentialCipher | None = None
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RawDraft:
+    """A payload to keep as a raw event (see :func:`store_raw_events`)."""
+
+    workspace_id: int
+    channel_account_id: int | None
+    source: str
+    payload: bytes
+    external_id: str | None = None
+
+
 def store_raw_event(
     session: Session,
     *,
@@ -66,28 +80,87 @@ def store_raw_event(
     A payload whose ``external_id`` was already stored for the same source is not stored
     twice: platforms redeliver, and redelivery must change nothing.
     """
-    if external_id is not None:
-        existing = session.scalar(
-            select(RawEvent.id).where(
-                RawEvent.workspace_id == workspace_id,
-                RawEvent.source == source,
-                RawEvent.external_id == external_id,
+    draft = RawDraft(workspace_id, channel_account_id, source, payload, external_id)
+    return store_raw_events(session, [draft])[0]
+
+
+_LOOKUP_CHUNK = 500
+
+
+def store_raw_events(session: Session, drafts: Sequence[RawDraft]) -> list[tuple[int, bool]]:
+    """Store payloads and queue their processing, in the caller's transaction; returns
+    (raw event id, newly stored) per draft, in order.
+
+    The outcome is exactly that of :func:`store_raw_event` called for each draft in turn
+    (a draft whose ``external_id`` is already stored for its workspace and source, or that
+    repeats an earlier draft of the same call, gets that raw event's id and ``False``), in
+    three statements rather than three per draft: the group-committed webhook intake stores
+    hundreds of payloads per transaction this way.
+    """
+    wanted: dict[tuple[int, str], set[str]] = {}
+    for draft in drafts:
+        if draft.external_id is not None:
+            wanted.setdefault((draft.workspace_id, draft.source), set()).add(draft.external_id)
+    known: dict[tuple[int, str, str], int] = {}
+    for (workspace_id, source), external_ids in wanted.items():
+        ordered = sorted(external_ids)
+        for start in range(0, len(ordered), _LOOKUP_CHUNK):
+            rows = session.execute(
+                select(RawEvent.external_id, RawEvent.id).where(
+                    RawEvent.workspace_id == workspace_id,
+                    RawEvent.source == source,
+                    RawEvent.external_id.in_(ordered[start : start + _LOOKUP_CHUNK]),
+                )
             )
+            known.update(((workspace_id, source, ext), raw_id) for ext, raw_id in rows if ext)
+    results: list[tuple[int, bool] | None] = [None] * len(drafts)
+    first_of: dict[tuple[int, str, str], int] = {}  # key -> position of its new draft
+    repeats: list[tuple[int, int]] = []  # (position, position of the draft it repeats)
+    new_positions: list[int] = []
+    rows_to_insert: list[dict[str, object]] = []
+    now = utcnow()
+    for position, draft in enumerate(drafts):
+        if draft.external_id is not None:
+            key = (draft.workspace_id, draft.source, draft.external_id)
+            if key in known:
+                results[position] = (known[key], False)
+                continue
+            if key in first_of:
+                repeats.append((position, first_of[key]))
+                continue
+            first_of[key] = position
+        new_positions.append(position)
+        rows_to_insert.append(
+            {
+                "workspace_id": draft.workspace_id,
+                "channel_account_id": draft.channel_account_id,
+                "source": draft.source,
+                "external_id": draft.external_id,
+                "payload": draft.payload.decode("utf-8", errors="replace"),
+                "status": "received",
+                "received_at": now,
+            }
         )
-        if existing is not None:
-            return existing, False
-    raw = RawEvent(
-        workspace_id=workspace_id,
-        channel_account_id=channel_account_id,
-        source=source,
-        external_id=external_id,
-        payload=payload.decode("utf-8", errors="replace"),
-        status="received",
-    )
-    session.add(raw)
-    session.flush()
-    enqueue(session, INGEST_JOB, {"raw_event_id": raw.id}, idempotency_key=f"raw:{raw.id}")
-    return raw.id, True
+    if rows_to_insert:
+        table = RawEvent.__table__
+        new_ids = list(
+            session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                rows_to_insert,
+            ).scalars()
+        )
+        for position, raw_id in zip(new_positions, new_ids, strict=True):
+            results[position] = (raw_id, True)
+        enqueue_many(
+            session,
+            INGEST_JOB,
+            [({"raw_event_id": raw_id}, f"raw:{raw_id}") for raw_id in new_ids],
+        )
+    for position, original in repeats:
+        first = results[original]
+        assert first is not None
+        results[position] = (first[0], False)
+    return [result for result in results if result is not None]
 
 
 def process_raw_events(

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session, selectinload
 from socialdesk.domain.errors import InvalidInput, NotFound
 from socialdesk.domain.types import ConversationStatus, EventType, Priority, Visibility
 from socialdesk.jobs.queue import enqueue
+from socialdesk.services import sla
+from socialdesk.services.assignment import LOAD_STATUSES, capacity_freed
 from socialdesk.services.events import Actor, record_event
 from socialdesk.services.tags import change_tag_list, normalize_tag
 from socialdesk.store.models import (
@@ -246,6 +248,8 @@ def update_conversation(
         snoozed_until = snoozed_until.astimezone(UTC)
     conv = get_conversation(session, workspace_id, conversation_id)
     now = at or utcnow()
+    # Whose capacity this change may free (the queue is then offered to them).
+    was_assignee, was_loaded = conv.assignee_id, conv.status in LOAD_STATUSES
 
     def log(type_: EventType, data: dict[str, Any]) -> None:
         record_event(
@@ -265,6 +269,7 @@ def update_conversation(
         if priority != conv.priority:
             log(EventType.PRIORITY_CHANGED, {"from": conv.priority, "to": priority})
             conv.priority = priority
+            sla.on_priority_change(session, conv)
     if assignee_id is not UNSET:
         if assignee_id is not None:
             _check_user(session, workspace_id, assignee_id)
@@ -290,6 +295,7 @@ def update_conversation(
             if snoozed_until is not None:
                 data["until"] = snoozed_until.isoformat()
             log(EventType.STATUS_CHANGED, data)
+            sla.on_status_change(session, conv, conv.status, status, now)
             conv.status = status
             conv.snoozed_until = snoozed_until
             if status == ConversationStatus.RESOLVED:
@@ -303,6 +309,8 @@ def update_conversation(
                 )
     conv.updated_at = now
     session.flush()
+    if was_loaded and (conv.assignee_id != was_assignee or conv.status not in LOAD_STATUSES):
+        capacity_freed(session, workspace_id, was_assignee)
     return conv
 
 

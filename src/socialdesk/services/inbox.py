@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
@@ -25,8 +25,6 @@ from socialdesk.store.types import utcnow
 
 __all__ = ["VIEWS", "InboxQuery", "InboxView", "inbox_page", "view_counts"]
 
-# Until SLA policies exist, "breaching soon" means unanswered past 80 % of this target.
-DEFAULT_FIRST_RESPONSE_TARGET = timedelta(hours=1)
 PAGE_SIZE = 50
 
 
@@ -92,11 +90,9 @@ def _view_condition(view: str, user_id: int, now: datetime) -> Any:
     if view == "teams":
         return and_(not_resolved, Conversation.team_id.in_(_team_ids(user_id)))
     if view == "breaching":
-        return and_(
-            Conversation.status == ConversationStatus.OPEN.value,
-            Conversation.first_response_at.is_(None),
-            Conversation.first_inbound_at <= now - DEFAULT_FIRST_RESPONSE_TARGET * 0.8,
-        )
+        # A running SLA clock past 80 % of its target (breached ones included); paused and
+        # stopped clocks have no warning time (services/sla.py keeps sla_warn_at).
+        return and_(not_resolved, Conversation.sla_warn_at <= now)
     if view == "resolved":
         return Conversation.status == ConversationStatus.RESOLVED.value
     return not_resolved
@@ -182,11 +178,8 @@ def inbox_page(
     elif query.sort == "priority":
         order = [_PRIORITY_RANK, Conversation.last_message_at.desc(), Conversation.id.desc()]
     elif query.sort == "due":
-        order = [
-            Conversation.first_response_at.is_not(None),
-            Conversation.first_inbound_at.asc(),
-            Conversation.id,
-        ]
+        # Least time left first (breached at the top); no running clock at the end.
+        order = [Conversation.sla_due_at.is_(None), Conversation.sla_due_at.asc(), Conversation.id]
     else:
         order = [Conversation.last_message_at.desc(), Conversation.id.desc()]
     stmt = (

@@ -33,6 +33,7 @@ from socialdesk.jobs.worker import PermanentJobError, RetryLater
 from socialdesk.pipeline.intake import account_info
 from socialdesk.services.conversations import get_conversation
 from socialdesk.services.events import Actor, record_event
+from socialdesk.services.sla import on_agent_reply
 from socialdesk.store.crypto import CredentialCipher, CredentialsUnreadable
 from socialdesk.store.db import Database
 from socialdesk.store.models import ChannelAccount, ContactIdentity, Conversation, Event, Message
@@ -66,6 +67,8 @@ def reply(
     at: datetime | None = None,
     extras: Sequence[dict[str, Any]] = (),
     channels: Mapping[str, Channel] | None = None,
+    is_auto: bool = False,
+    auto_kind: str | None = None,
 ) -> Message:
     """Queue a reply; a repeated ``idempotency_key`` returns the first reply unchanged.
 
@@ -134,11 +137,17 @@ def reply(
         reply_to_platform_id=reply_to,
         # People reply through the UI or through integrations (API tokens); both are human
         # answers for the measures. Bots and auto-replies will carry their own kinds.
-        author_kind=AuthorKind.AGENT.value if actor.kind in ("agent", "api") else actor.kind,
+        author_kind=(
+            AuthorKind.SYSTEM.value
+            if is_auto  # auto-replies (services/autoreply.py) are never a first response
+            else AuthorKind.AGENT.value
+            if actor.kind in ("agent", "api")
+            else actor.kind
+        ),
         author_user_id=actor.user_id,
         text=text,
         attachments=stored_extras,
-        is_auto=False,
+        is_auto=is_auto,
         platform_time=now,
         received_at=now,
         delivery_state=DeliveryState.QUEUED.value,
@@ -147,6 +156,7 @@ def reply(
     session.add(message)
     session.flush()
     _count_reply(conv, message)
+    on_agent_reply(session, conv, message)  # SLA: a human answer stops the response clocks
     record_event(
         session,
         workspace_id=workspace_id,
@@ -155,7 +165,7 @@ def reply(
         conversation_id=conv.id,
         contact_id=conv.contact_id,
         message_id=message.id,
-        data={"visibility": visibility},
+        data={"visibility": visibility, **({"auto": auto_kind or "auto"} if is_auto else {})},
         occurred_at=now,
     )
     enqueue(
@@ -201,6 +211,7 @@ def _count_reply(conv: Conversation, message: Message) -> None:
         conv.has_private = True
     if (
         message.author_kind == AuthorKind.AGENT
+        and not message.is_auto
         and conv.first_response_at is None
         and conv.first_inbound_at is not None
     ):

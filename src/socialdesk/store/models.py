@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -86,6 +87,17 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), default="agent")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Assignment (domain/assignment.py): online / away / offline, skills, capacity per channel
+    # type ({"social": 8, ...}; a missing type takes the default), weekly shifts in a zone.
+    availability: Mapped[str] = mapped_column(
+        String(10), default="offline", server_default="offline"
+    )
+    availability_changed_at: Mapped[datetime | None]
+    languages: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    topics: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    capacity: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    shift_timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    shifts: Mapped[list[Any]] = mapped_column(JSON, default=list)
     teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members")
 
 
@@ -96,6 +108,17 @@ class Team(Base):
     workspace_id: Mapped[int] = _ws()
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # "function" (billing, tech support) or "platform" (the X team); platforms it covers.
+    kind: Mapped[str] = mapped_column(String(20), default="function", server_default="function")
+    platforms: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # manual, round_robin, least_loaded or skills (domain/assignment.py).
+    assignment_strategy: Mapped[str] = mapped_column(
+        String(20), default="manual", server_default="manual"
+    )
+    # Round-robin cursor: the member who got the team's last auto-assigned conversation.
+    last_assigned_user_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("users.id", ondelete="SET NULL")
+    )
     members: Mapped[list[User]] = relationship(secondary=team_members, back_populates="teams")
 
 
@@ -140,6 +163,8 @@ class Contact(Base):
     workspace_id: Mapped[int] = _ws()
     name: Mapped[str | None] = mapped_column(String(300))
     crm_id: Mapped[str | None] = mapped_column(String(200))
+    # The customer's tier in the CRM when known ("gold", "business"…); routing rules read it.
+    crm_tier: Mapped[str | None] = mapped_column(String(50))
     # Name, handles and addresses in one string, indexed for full-text search.
     search_text: Mapped[str] = mapped_column(Text, default="")
     merged_into_id: Mapped[int | None] = mapped_column(
@@ -173,6 +198,37 @@ class ContactIdentity(Base):
     contact: Mapped[Contact] = relationship(back_populates="identities")
 
 
+class ContactConsent(Base):
+    """A customer's consent to be written to by email or SMS (continue on email or SMS).
+
+    ``source`` is ``message`` when the customer gave the address in a message of theirs
+    (``source_message_id``), ``agent`` when an agent recorded it; ``request_text`` is what the
+    customer was asked. A consent is withdrawn by setting ``withdrawn_at``, never deleted.
+    """
+
+    __tablename__ = "contact_consents"
+    __table_args__ = (Index("ix_contact_consents_contact", "contact_id", "channel"),)
+    id: Mapped[int] = _pk()
+    workspace_id: Mapped[int] = _ws()
+    contact_id: Mapped[int] = mapped_column(Id, ForeignKey("contacts.id", ondelete="CASCADE"))
+    conversation_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+    channel: Mapped[str] = mapped_column(String(10))  # email | sms
+    address: Mapped[str] = mapped_column(String(320))
+    source: Mapped[str] = mapped_column(String(10))  # message | agent
+    source_message_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("messages.id", ondelete="SET NULL")
+    )
+    recorded_by_user_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    request_text: Mapped[str] = mapped_column(Text)
+    given_at: Mapped[datetime]
+    withdrawn_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Tag(Base):
     __tablename__ = "tags"
     __table_args__ = (UniqueConstraint("workspace_id", "name"),)
@@ -203,6 +259,9 @@ class Conversation(Base):
             "first_response_at",
             "first_inbound_at",
         ),
+        # "Breaching SLA soon" and the "SLA due" sort (services/sla.py keeps these current).
+        Index("ix_conversations_sla_warn", "workspace_id", "sla_warn_at"),
+        Index("ix_conversations_sla_due", "workspace_id", "sla_due_at"),
     )
     id: Mapped[int] = _pk()
     workspace_id: Mapped[int] = _ws()
@@ -227,11 +286,102 @@ class Conversation(Base):
     last_inbound_at: Mapped[datetime | None]
     last_message_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    # SLA clocks (services/sla.py): a clock runs while its *_started_at is set; its due time
+    # is None while the conversation is pending on the customer (paused since sla_paused_at).
+    # No ON DELETE here (SQLite cannot add one to an existing table): deleting a policy
+    # detaches its conversations first (services/sla.py).
+    sla_policy_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("sla_policies.id"), index=True
+    )
+    first_response_started_at: Mapped[datetime | None]
+    first_response_due_at: Mapped[datetime | None]
+    next_response_started_at: Mapped[datetime | None]
+    next_response_due_at: Mapped[datetime | None]
+    resolution_started_at: Mapped[datetime | None]
+    resolution_due_at: Mapped[datetime | None]
+    sla_paused_at: Mapped[datetime | None]
+    # Finished pauses as [start, end] ISO pairs; the running clocks subtract them.
+    sla_pauses: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Warnings and breaches already emitted, as "first_response:warning" and the like.
+    sla_notified: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sla_warn_at: Mapped[datetime | None]  # earliest 80 % point of the running clocks
+    sla_due_at: Mapped[datetime | None]  # earliest due time of the running clocks
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     tags: Mapped[list[Tag]] = relationship(secondary=conversation_tags, order_by="Tag.name")
     contact: Mapped[Contact] = relationship()
     channel_account: Mapped[ChannelAccount] = relationship()
+
+
+class BusinessHoursCalendar(Base):
+    """When a team works: weekly opening hours in a time zone, minus public holidays of a
+    country (the ``holidays`` package) and closed dates of the workspace's own."""
+
+    __tablename__ = "business_calendars"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    id: Mapped[int] = _pk()
+    workspace_id: Mapped[int] = _ws()
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(64))
+    # {"mon": [["09:00", "17:00"]], …}; a day that is missing is closed.
+    hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    holiday_country: Mapped[str | None] = mapped_column(String(10))
+    holiday_subdivision: Mapped[str | None] = mapped_column(String(10))
+    closed_dates: Mapped[list[Any]] = mapped_column(JSON, default=list)  # ISO dates
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SlaPolicy(Base):
+    """Response and resolution targets by priority and channel, in business hours of a
+    calendar or around the clock (no calendar); one policy may be the workspace default."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+    id: Mapped[int] = _pk()
+    workspace_id: Mapped[int] = _ws()
+    name: Mapped[str] = mapped_column(String(200))
+    calendar_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("business_calendars.id", ondelete="RESTRICT"), index=True
+    )
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    targets: Mapped[list[SlaPolicyTarget]] = relationship(
+        back_populates="policy", cascade="all, delete-orphan", order_by="SlaPolicyTarget.id"
+    )
+
+
+class SlaPolicyTarget(Base):
+    """One row of a policy: targets in seconds for a priority and a channel (null: any)."""
+
+    __tablename__ = "sla_policy_targets"
+    id: Mapped[int] = _pk()
+    policy_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("sla_policies.id", ondelete="CASCADE"), index=True
+    )
+    priority: Mapped[str | None] = mapped_column(String(20))
+    platform: Mapped[str | None] = mapped_column(String(30))
+    first_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    next_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    resolution_seconds: Mapped[int | None] = mapped_column(Integer)
+    policy: Mapped[SlaPolicy] = relationship(back_populates="targets")
+
+
+class WebhookSubscription(Base):
+    """An outgoing webhook: events of the chosen types are POSTed to ``url``, signed with
+    HMAC-SHA256 of the body under the subscription's secret (kept encrypted, store.crypto)."""
+
+    __tablename__ = "webhook_subscriptions"
+    id: Mapped[int] = _pk()
+    workspace_id: Mapped[int] = _ws()
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    event_types: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    secret: Mapped[str] = mapped_column(Text)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Message(Base):
@@ -285,6 +435,34 @@ class Message(Base):
     raw_event_id: Mapped[int | None] = mapped_column(
         Id, ForeignKey("raw_events.id", ondelete="SET NULL")
     )
+    # Enrichment of inbound contact messages (pipeline.enrichment); NULL on outbound messages
+    # and on history imported without enrichment.
+    language: Mapped[str | None] = mapped_column(String(12))
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    pii_kinds: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
+
+
+class Rule(Base):
+    """A routing rule of a workspace, evaluated in ``position`` order on each new inbound
+    message; ``conditions`` and ``actions`` are the JSON of domain/rules.py."""
+
+    __tablename__ = "rules"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name"),
+        Index("ix_rules_order", "workspace_id", "position"),
+    )
+    id: Mapped[int] = _pk()
+    workspace_id: Mapped[int] = _ws()
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    match: Mapped[str] = mapped_column(String(3), default="all")
+    conditions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    actions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Note(Base):
@@ -392,6 +570,51 @@ class SandboxDelivery(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class WebchatVisitor(Base):
+    """A visitor of a site's web chat widget (channels/webchat): ``visitor_id`` is the
+    contact identity's external id; ``email`` set with ``email_followup`` when the visitor
+    wrote while no agent was online and agents' replies also go by email."""
+
+    __tablename__ = "webchat_visitors"
+    __table_args__ = (UniqueConstraint("channel_account_id", "visitor_id"),)
+    id: Mapped[int] = _pk()
+    workspace_id: Mapped[int] = _ws()
+    channel_account_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("channel_accounts.id", ondelete="CASCADE")
+    )
+    visitor_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320))
+    email_followup: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebchatMessage(Base):
+    """A visitor's transcript as the widget shows it: their messages (``key`` = the widget's
+    message id) and agents' replies (``key`` = the reply's idempotency key), with the times
+    the widget confirmed it received and showed a reply."""
+
+    __tablename__ = "webchat_messages"
+    __table_args__ = (
+        UniqueConstraint("visitor_pk", "direction", "key"),
+        Index("ix_webchat_messages_visitor", "visitor_pk", "id"),
+    )
+    id: Mapped[int] = _pk()
+    channel_account_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("channel_accounts.id", ondelete="CASCADE"), index=True
+    )
+    visitor_pk: Mapped[int] = mapped_column(
+        Id, ForeignKey("webchat_visitors.id", ondelete="CASCADE")
+    )
+    direction: Mapped[str] = mapped_column(String(3))
+    key: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    delivered_at: Mapped[datetime | None]
+    read_at: Mapped[datetime | None]
+
+
 class UserSession(Base):
     """A signed-in browser: only a hash of the cookie's secret is kept, so a database leak
     cannot be replayed; ``csrf_token`` guards every form and htmx request of the session."""
@@ -434,3 +657,32 @@ class CannedResponse(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AutoReplySettings(Base):
+    """Auto-responders of a workspace (``channel_account_id`` NULL) or of one account, which
+    then overrides the workspace's. Texts take ``{{contact.name}}``, ``{{next_opening}}``,
+    ``{{expected_wait}}``; ``business_hours`` is ``{"timezone", "hours", "holiday_country"}``
+    (domain/business_hours.py), used when no stored business calendar is chosen."""
+
+    __tablename__ = "autoreply_settings"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_account_id"),)
+    id: Mapped[int] = _pk()
+    workspace_id: Mapped[int] = _ws()
+    channel_account_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("channel_accounts.id", ondelete="CASCADE")
+    )
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    out_of_hours_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    out_of_hours_text: Mapped[str] = mapped_column(Text, default="")
+    in_hours_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    in_hours_text: Mapped[str] = mapped_column(Text, default="")
+    welcome_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    welcome_text: Mapped[str] = mapped_column(Text, default="")
+    welcome_buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # A stored business calendar; without one, ``business_hours`` below, else always open.
+    calendar_id: Mapped[int | None] = mapped_column(
+        Id, ForeignKey("business_calendars.id", ondelete="SET NULL")
+    )
+    business_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -64,6 +64,10 @@ def create_app(app: App, *, run_workers: bool | None = None) -> FastAPI:
     api.state.cleanups = []
     install_problem_handlers(api)
     api.add_middleware(BodySizeLimit, max_bytes=app.settings.max_body_bytes)
+    # After BodySizeLimit, so it wraps it: the widget can read a 413 too.
+    from socialdesk.web.hooks.webchat import WebchatCors
+
+    api.add_middleware(WebchatCors)
 
     from socialdesk.web.api import router as api_router
     from socialdesk.web.hooks import router as hooks_router
@@ -72,6 +76,9 @@ def create_app(app: App, *, run_workers: bool | None = None) -> FastAPI:
     api.include_router(api_router, prefix="/api/v1")
     api.include_router(hooks_router, prefix="/hooks")
     install_ui(api)
+    from socialdesk.web.widget import install_widget
+
+    install_widget(api)
 
     @api.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Annotated
@@ -10,6 +12,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from socialdesk.bootstrap import App
 from socialdesk.domain.errors import SocialdeskError
@@ -24,6 +27,7 @@ __all__ = [
     "ReadSessionDep",
     "WriteSessionDep",
     "get_app",
+    "write_gate",
 ]
 
 
@@ -37,10 +41,40 @@ def get_app(request: Request) -> App:
     return app
 
 
-def write_session(request: Request) -> Iterator[Session]:
+def write_gate(request: Request) -> contextlib.AbstractAsyncContextManager[object]:
+    """On SQLite, one request at a time holds a write transaction; the others wait here, in
+    the event loop, not in a worker thread.
+
+    SQLite has one writer at a time. Without this gate, a burst of requests larger than the
+    thread pool fills every thread with requests waiting for the write lock, while the
+    request holding it cannot get a thread to commit: nobody progresses until the busy
+    timeout fails them all. The webhooks' group commit (web/hooks/_intake.py) takes the same
+    gate for each of its batches. PostgreSQL needs no gate.
+    """
+    app = get_app(request)
+    if not app.db.is_sqlite:
+        return contextlib.nullcontext()
+    state = request.app.state
+    loop = asyncio.get_running_loop()
+    gate: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = getattr(
+        state, "sqlite_write_gate", None
+    )
+    if gate is None or gate[0] is not loop:  # an asyncio.Lock belongs to one event loop
+        gate = state.sqlite_write_gate = (loop, asyncio.Lock())
+    return gate[1]
+
+
+async def write_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the handler returns, else rolled back."""
-    with get_app(request).db.session() as session:
-        yield session
+    async with write_gate(request):
+        manager = get_app(request).db.session()
+        session = await run_in_threadpool(manager.__enter__)
+        try:
+            yield session
+        except BaseException as exc:
+            await run_in_threadpool(manager.__exit__, type(exc), exc, exc.__traceback__)
+            raise
+        await run_in_threadpool(manager.__exit__, None, None, None)
 
 
 def read_session(request: Request) -> Iterator[Session]:

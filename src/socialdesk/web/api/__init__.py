@@ -2,13 +2,21 @@
 
 from fastapi import APIRouter
 
-from socialdesk.web.api import channel_accounts, contacts, conversations, sandbox
+from socialdesk.web.api import agents, channel_accounts, contacts, conversations, sandbox, teams
+from socialdesk.web.api import rules, sla, webhooks
+from socialdesk.web.api import continuation
 from socialdesk.web.api.common import PROBLEM_RESPONSES
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
 router.include_router(conversations.router)
+router.include_router(continuation.router)
 router.include_router(contacts.router)
 router.include_router(channel_accounts.router)
 router.include_router(sandbox.router)
+router.include_router(agents.router)
+router.include_router(teams.router)
+router.include_router(sla.router)
+router.include_router(webhooks.router)
+router.include_router(rules.router)
 
 __all__ = ["router"]

@@ -79,6 +79,19 @@ class NoteCreate(RequestModel):
     )
 
 
+class ReplyTemplate(RequestModel):
+    """A pre-approved message template (WhatsApp): the only kind of message a business may
+    send outside the platform's messaging window."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$", description="The template's name")
+    language: str = Field(
+        pattern=r"^[a-z]{2,3}(_[A-Za-z]{2,4})?$", description="Its language code, e.g. en_US"
+    )
+    parameters: list[Annotated[str, StringConstraints(min_length=1, max_length=1024)]] = Field(
+        default_factory=list, max_length=20, description="Body parameters {{1}}, {{2}}... in order"
+    )
+
+
 class ReplyCreate(RequestModel):
     text: str = Field(min_length=1, max_length=MAX_REPLY_CHARS, description="The reply")
     visibility: Visibility = Field(
@@ -92,6 +105,26 @@ class ReplyCreate(RequestModel):
         description="Retrying with the same key returns the first reply instead of sending "
         "a second one",
     )
+    template: ReplyTemplate | None = Field(
+        default=None,
+        description="Send this approved template instead of free text (allowed outside a "
+        "messaging window); `text` is what the timeline shows",
+    )
+    buttons: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        description="Quick-reply buttons under the text, where the platform has them "
+        "(a numbered list where it has too few or too short ones)",
+    )
+
+    def extras(self) -> list[dict[str, Any]]:
+        extras: list[dict[str, Any]] = []
+        if self.template is not None:
+            extras.append({"type": "template", **self.template.model_dump()})
+        if self.buttons:
+            extras.append({"type": "quick_replies", "options": list(self.buttons)})
+        return extras
 
 
 def _assignee_filter(value: str | None) -> tuple[int | None, bool]:
@@ -239,6 +272,7 @@ def create_reply(
             text=body.text,
             visibility=body.visibility.value,
             idempotency_key=body.idempotency_key,
+            extras=body.extras(),
             channels=get_app(request).channels,
         )
         return MessageOut.model_validate(message)

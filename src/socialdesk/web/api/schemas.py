@@ -10,8 +10,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, computed_field
 
+from socialdesk.domain.influence import influence
 from socialdesk.store.models import Conversation, Event
 
 __all__ = [
@@ -86,9 +87,20 @@ class IdentityOut(OrmModel):
     followers: int | None = Field(description="Audience size when last seen (influence)")
     verified: bool
 
+    @computed_field(description="low, medium, high or top, from followers and verified")  # type: ignore[prop-decorator]
+    @property
+    def influence(self) -> str:
+        return influence(self.followers, self.verified).level
+
+    @computed_field(description="0-100 on a log scale of followers, +10 when verified")  # type: ignore[prop-decorator]
+    @property
+    def influence_score(self) -> float:
+        return influence(self.followers, self.verified).score
+
 
 class ContactOut(ContactRef):
     crm_id: str | None = Field(description="The matching CRM record, when one is known")
+    crm_tier: str | None = Field(default=None, description="The CRM's tier, when one is known")
     merged_into_id: int | None = Field(
         description="Set on a contact that was merged away; reads follow it to the survivor"
     )
@@ -174,6 +186,15 @@ class MessageOut(OrmModel):
     is_auto: bool = Field(description="Sent by an automation, not a person")
     platform_time: datetime = Field(description="When the platform says it was written")
     received_at: datetime
+    # Enrichment of inbound customer messages; null on outbound ones and un-enriched imports.
+    language: str | None = Field(
+        default=None, description="ISO 639-1 code detected (inbound), 'und' when unsure"
+    )
+    sentiment: str | None = Field(default=None, description="negative, neutral or positive")
+    sentiment_score: float | None = Field(default=None, description="-1 (negative) .. 1")
+    pii_kinds: list[str] | None = Field(
+        default=None, description="Personal data found: email, phone, card, reference"
+    )
 
 
 class ActorOut(BaseModel):
@@ -206,6 +227,12 @@ class ConversationDetailOut(ConversationOut):
     messages: list[MessageOut] = Field(description="Public and private, in platform-time order")
     notes: list[NoteOut]
     events: list[EventOut] = Field(description="Everything that happened, oldest first")
+    language: str | None = Field(
+        default=None, description="Language of the customer's latest message that has one"
+    )
+    sentiment: str | None = Field(
+        default=None, description="Sentiment of the customer's latest enriched message"
+    )
 
     @classmethod
     def build(
@@ -216,8 +243,15 @@ class ConversationDetailOut(ConversationOut):
         notes: list[Any],
     ) -> ConversationDetailOut:
         summary = ConversationOut.model_validate(conversation).model_dump(exclude={"contact"})
+        inbound = [m for m in messages if getattr(m, "direction", None) == "in"]
+        languages = [
+            m.language for m in inbound if getattr(m, "language", None) not in (None, "und")
+        ]
+        moods = [m.sentiment for m in inbound if getattr(m, "sentiment", None)]
         return cls(
             **summary,
+            language=languages[-1] if languages else None,
+            sentiment=moods[-1] if moods else None,
             contact=ContactOut.model_validate(conversation.contact),
             messages=[MessageOut.model_validate(m) for m in messages],
             notes=[NoteOut.model_validate(n) for n in notes],

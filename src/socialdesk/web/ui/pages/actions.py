@@ -1,4 +1,5 @@
-"""What agents do in a conversation: assign, change status, tag, note and reply.
+"""What agents do in a conversation: assign, change status, tag, note, reply and continue
+on email or SMS.
 
 Every action goes through the same service functions as the REST API, answers with the
 re-rendered conversation pane, and tells other screens through the live hub.
@@ -6,19 +7,32 @@ re-rendered conversation pane, and tells other screens through the live hub.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
+from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from socialdesk.domain.errors import Forbidden, InvalidInput, NotFound, SocialdeskError
+from socialdesk.channels.whatsapp import Template, approved_templates
+from socialdesk.domain.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    SendNotAllowed,
+    SocialdeskError,
+)
+from socialdesk.domain.phone import sms_segments
 from socialdesk.domain.pii import find_pii
-from socialdesk.domain.platforms import dm_link, render_canned, reply_limits
+from socialdesk.domain.platforms import Platform, audience_line, dm_link, platform, render_canned
 from socialdesk.domain.types import Role
 from socialdesk.services.contacts import add_contact_note, change_contact_tags, merge_contacts
+from socialdesk.services.continuation import CHANNELS as CONTINUATION_CHANNELS
+from socialdesk.services.continuation import MAX_REQUEST_CHARS, continue_on
 from socialdesk.services.conversations import (
     UNSET,
     add_note,
@@ -27,9 +41,17 @@ from socialdesk.services.conversations import (
     update_conversation,
 )
 from socialdesk.services.events import Actor
-from socialdesk.services.replies import reply
+from socialdesk.services.replies import MAX_REPLY_CHARS, reply
 from socialdesk.services.sessions import SignedIn
-from socialdesk.store.models import CannedResponse, ContactIdentity, Conversation, Message, User
+from socialdesk.store.models import (
+    CannedResponse,
+    ChannelAccount,
+    ContactIdentity,
+    Conversation,
+    Message,
+    User,
+)
+from socialdesk.web.api.conversations import ReplyTemplate
 from socialdesk.web.deps import get_app
 from socialdesk.web.ui.render import render
 from socialdesk.web.ui.security import AgentDep
@@ -51,13 +73,74 @@ class GuardFinding:
     masked: str
 
 
+@dataclass(frozen=True)
+class TemplateChoice:
+    """An approved WhatsApp template as the composer offers it."""
+
+    name: str
+    language: str
+    parameters: int
+    text: str | None
+
+
+@cache
+def gsm_alphabet() -> tuple[str, str]:
+    """The GSM 03.38 characters taking one septet and those taking two, read from
+    ``domain.phone.sms_segments`` itself so the composer's live counter cannot disagree."""
+    basic, extended = [], []
+    for code in range(0x2100):  # the GSM alphabet lies below U+2100 (the euro sign included)
+        char = chr(code)
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        counted = sms_segments(char)
+        if counted.encoding == "GSM-7":
+            (basic if counted.units == 1 else extended).append(char)
+    return "".join(basic), "".join(extended)
+
+
+def counter_text(rules: Platform, mode: str, text: str) -> str:
+    """The composer's counter, as app.js writes it while typing (the same format)."""
+    length = len(text)
+    limit = rules.limit(mode) if mode in ("public", "private") else None
+    shown = f"{length} / {limit}" if limit else (f"{length} characters" if length else "")
+    if rules.counter == "sms" and mode == "private" and length:
+        counted = sms_segments(text)
+        plural = "" if counted.segments == 1 else "s"
+        shown += f" · {counted.segments} SMS segment{plural} ({counted.encoding})"
+    return shown
+
+
+def whatsapp_templates(account: Any) -> tuple[list[TemplateChoice], str | None]:
+    """The approved templates of a WhatsApp account, or why its setting cannot be read."""
+    if account.platform != "whatsapp":
+        return [], None
+    try:
+        templates = approved_templates(dict(account.settings or {}))
+    except ValueError as exc:
+        return [], f"The templates setting of this WhatsApp account is unreadable: {exc}"
+    return [_choice(t) for t in templates], None
+
+
+def _choice(template: Template) -> TemplateChoice:
+    count = template.parameters
+    if count is None:  # not declared: count the {{n}} placeholders of its text
+        numbers = [int(n) for n in re.findall(r"\{\{\s*(\d+)\s*\}\}", template.text or "")]
+        count = max(numbers, default=0)
+    return TemplateChoice(template.name, template.language, count, template.text)
+
+
 def composer_context(session: Any, agent: SignedIn, detail: dict[str, Any]) -> dict[str, Any]:
-    """What the composer needs besides the conversation: limits, audience, canned answers."""
+    """What the composer needs besides the conversation: the platform's audiences and limits,
+    who each reaches, WhatsApp templates, canned answers, and where to continue."""
     conv, account, contact = detail["conversation"], detail["account"], detail["contact"]
     messages = [i.message for i in detail["items"] if i.kind == "message"]
     inbound = [m for m in messages if m.direction == "in"]
-    limits = reply_limits(account.platform)
+    rules = platform(account.platform)
     identity = detail.get("identity")
+    handle = identity.handle if identity and identity.handle else None
+    followers = identity.followers if identity else None
+    templates, templates_error = whatsapp_templates(account)
+    gsm_basic, gsm_extended = gsm_alphabet() if rules.counter == "sms" else ("", "")
     variables = {
         "contact.name": (contact.name or "").lstrip("@"),
         "contact.handle": (identity.handle if identity and identity.handle else ""),
@@ -73,8 +156,20 @@ def composer_context(session: Any, agent: SignedIn, detail: dict[str, Any]) -> d
         )
     ]
     return {
-        "limits": limits,
-        "can_public": any(m.visibility == "public" for m in inbound),
+        "platform_rules": rules,
+        "limits": rules.limits,
+        "visibilities": rules.visibilities,
+        "can_public": rules.has_public and any(m.visibility == "public" for m in inbound),
+        "audiences": {
+            mode: audience_line(account.platform, mode, handle=handle, followers=followers)
+            for mode in (*rules.visibilities, "note")
+        },
+        "gsm_basic": gsm_basic,
+        "gsm_extended": gsm_extended,
+        "max_reply_chars": MAX_REPLY_CHARS,
+        "wa_templates": templates,
+        "wa_templates_error": templates_error,
+        "continue_channels": _continue_channels(session, agent.workspace_id, account.platform),
         "last_inbound_visibility": inbound[-1].visibility if inbound else None,
         "dm_link": dm_link(
             account.platform, brand_handle=account.handle, brand_external_id=account.external_id
@@ -82,6 +177,21 @@ def composer_context(session: Any, agent: SignedIn, detail: dict[str, Any]) -> d
         "canned": canned,
         "conversation_id": conv.id,
     }
+
+
+def _continue_channels(session: Any, workspace_id: int, current: str) -> list[str]:
+    """The channels (email, sms) this workspace has an account for, except the current one."""
+    platforms = set(
+        session.scalars(
+            select(ChannelAccount.platform)
+            .where(
+                ChannelAccount.workspace_id == workspace_id,
+                ChannelAccount.platform.in_(sorted(set(CONTINUATION_CHANNELS.values()))),
+            )
+            .distinct()
+        )
+    )
+    return [c for c, p in CONTINUATION_CHANNELS.items() if p in platforms and p != current]
 
 
 def render_pane(
@@ -98,11 +208,24 @@ def render_pane(
         if detail is None:
             raise NotFound(f"conversation {conversation_id} does not exist in this workspace")
         context = {"agent": agent, **detail, **composer_context(session, agent, detail), **extra}
+        rules = context["platform_rules"]
+        context["counter_initial"] = counter_text(
+            rules, str(context.get("composer_mode") or ""), str(context.get("draft") or "")
+        )
         return render(request, "_pane.html", context, status_code=status_code)
 
 
-def _run(request: Request, agent: SignedIn, conversation_id: int, change: Any) -> HTMLResponse:
-    """Apply ``change(session)`` in one transaction and answer with the refreshed pane."""
+def _run(
+    request: Request,
+    agent: SignedIn,
+    conversation_id: int,
+    change: Any,
+    *,
+    keep: dict[str, Any] | None = None,
+    error_key: str = "composer_error",
+) -> HTMLResponse:
+    """Apply ``change(session)`` in one transaction and answer with the refreshed pane; a
+    refusal is shown where ``error_key`` says, with what the agent typed (``keep``) kept."""
     app = get_app(request)
     try:
         with app.db.session() as session:
@@ -110,8 +233,14 @@ def _run(request: Request, agent: SignedIn, conversation_id: int, change: Any) -
     except SocialdeskError as exc:
         if exc.status == 404:
             raise
+        key = "send_refused" if isinstance(exc, SendNotAllowed) else error_key
         return render_pane(
-            request, agent, conversation_id, status_code=exc.status, composer_error=exc.detail
+            request,
+            agent,
+            conversation_id,
+            status_code=exc.status,
+            **{key: exc.detail},
+            **(keep or {}),
         )
     return render_pane(request, agent, conversation_id)
 
@@ -212,6 +341,56 @@ def tags(
     return _run(request, agent, conversation_id, change)
 
 
+def _platform_of(request: Request, agent: SignedIn, conversation_id: int) -> str:
+    with get_app(request).db.read_session() as session:
+        found = session.execute(
+            select(ChannelAccount.platform)
+            .join(Conversation, Conversation.channel_account_id == ChannelAccount.id)
+            .where(
+                Conversation.id == conversation_id,
+                Conversation.workspace_id == agent.workspace_id,
+            )
+        ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"conversation {conversation_id} does not exist in this workspace")
+    return str(found)
+
+
+def _template_reply(
+    request: Request, conversation_id: int, name: str, language: str, parameters: list[str]
+) -> tuple[str, dict[str, Any]]:
+    """The timeline text and the ``template`` extra of an approved WhatsApp template
+    (the shape of the REST API's ``ReplyCreate.extras()``); InvalidInput says what is wrong."""
+    with get_app(request).db.read_session() as session:
+        account = session.scalar(
+            select(ChannelAccount)
+            .join(Conversation, Conversation.channel_account_id == ChannelAccount.id)
+            .where(Conversation.id == conversation_id)
+        )
+        choices, error = whatsapp_templates(account) if account is not None else ([], None)
+    if account is None or account.platform != "whatsapp":
+        raise InvalidInput("templates are sent only in WhatsApp conversations")
+    if error:
+        raise InvalidInput(error)
+    chosen = next((t for t in choices if (t.name, t.language) == (name, language)), None)
+    if chosen is None:
+        raise InvalidInput(f"{name} ({language}) is not one of this account's approved templates")
+    values = [p.strip() for p in parameters]
+    if len(values) != chosen.parameters or not all(values):
+        raise InvalidInput(
+            f"template {name} needs {chosen.parameters} parameter(s), each filled in"
+        )
+    try:
+        template = ReplyTemplate(name=name, language=language, parameters=values)
+    except ValidationError as exc:
+        problems = "; ".join(str(e["msg"]) for e in exc.errors())
+        raise InvalidInput(f"template {name}: {problems}") from None
+    text = chosen.text or f"[WhatsApp template {name}]"
+    for number, value in enumerate(values, start=1):
+        text = re.sub(r"\{\{\s*" + str(number) + r"\s*\}\}", lambda _m, v=value: v, text)
+    return text, {"type": "template", **template.model_dump()}
+
+
 @router.post(
     "/conversations/{conversation_id}/send", name="ui_conv_send", response_class=HTMLResponse
 )
@@ -222,27 +401,36 @@ def send(
     mode: Annotated[str, Form(max_length=10)] = "",
     text: Annotated[str, Form(max_length=20_000)] = "",
     seen_outbound_id: Annotated[int, Form(ge=0)] = 0,
+    template_name: Annotated[str, Form(max_length=512)] = "",
+    template_language: Annotated[str, Form(max_length=20)] = "",
+    template_param: Annotated[list[str] | None, Form(max_length=20)] = None,
 ) -> HTMLResponse:
-    """Reply publicly, privately, or add a note, guarding against the classic mistakes."""
+    """Reply publicly, privately, or add a note, guarding against the classic mistakes:
+    an audience the platform does not have, a text longer than it takes, personal data in
+    public, a colleague's reply in the meantime, a send the platform's window refuses."""
     keep = {"draft": text, "composer_mode": mode}
+
+    def refuse(status_code: int = 422, **more: Any) -> HTMLResponse:
+        return render_pane(
+            request, agent, conversation_id, status_code=status_code, **{**keep, **more}
+        )
+
+    extras: list[dict[str, Any]] = []
+    if template_name:
+        if mode != "private":
+            return refuse(composer_error="A WhatsApp template is always a private message.")
+        try:
+            text, extra = _template_reply(
+                request, conversation_id, template_name, template_language, template_param or []
+            )
+        except InvalidInput as exc:
+            return refuse(composer_error=exc.detail, template_open=True)
+        extras.append(extra)
+        keep = {"draft": "", "composer_mode": mode}
     if mode not in ("public", "private", "note"):
-        return render_pane(
-            request,
-            agent,
-            conversation_id,
-            status_code=422,
-            composer_error="Choose public reply, private message or note first.",
-            **keep,
-        )
+        return refuse(composer_error="Choose public reply, private message or note first.")
     if not text.strip():
-        return render_pane(
-            request,
-            agent,
-            conversation_id,
-            status_code=422,
-            composer_error="Write something first.",
-            **keep,
-        )
+        return refuse(composer_error="Write something first.")
     if mode == "note":
         return _run(
             request,
@@ -251,11 +439,26 @@ def send(
             lambda session: add_note(
                 session, agent.workspace_id, conversation_id, Actor.agent(agent.user_id), text
             ),
+            keep=keep,
+        )
+    rules = platform(_platform_of(request, agent, conversation_id))
+    if mode not in rules.visibilities:
+        only = " and ".join(f"{v} replies" for v in rules.visibilities)
+        return refuse(
+            composer_error=f"{rules.label} has no {mode} replies here: it takes {only} only.",
+        )
+    limit = rules.limit(mode)
+    if limit is not None and not extras and len(text.strip()) > limit:
+        return refuse(
+            composer_error=(
+                f"Too long for a {rules.kind(mode)}: {len(text.strip()):,} characters, "
+                f"{rules.label} takes {limit:,} at most."
+            ),
         )
     findings = find_pii(text) if mode == "public" else []
     if findings:
         guard = [GuardFinding(_KIND_LABELS[f.kind], f.masked) for f in findings]
-        return render_pane(request, agent, conversation_id, status_code=422, guard=guard, **keep)
+        return refuse(guard=guard)
     app = get_app(request)
     with app.db.read_session() as session:
         newer = session.execute(
@@ -278,9 +481,7 @@ def send(
             f"{who} replied since you opened this conversation: “{message.text[:120]}”. "
             "Read it, then send again if your reply is still needed."
         )
-        return render_pane(
-            request, agent, conversation_id, status_code=409, conflict=conflict, **keep
-        )
+        return refuse(409, conflict=conflict)
     return _run(
         request,
         agent,
@@ -292,9 +493,46 @@ def send(
             Actor.agent(agent.user_id),
             text=text,
             visibility=mode,
+            extras=extras,
             channels=get_app(request).channels,
         ),
+        keep={**keep, "template_open": bool(extras)},
     )
+
+
+@router.post(
+    "/conversations/{conversation_id}/continue",
+    name="ui_conv_continue",
+    response_class=HTMLResponse,
+)
+def continue_elsewhere(
+    request: Request,
+    conversation_id: int,
+    agent: AgentDep,
+    channel: Annotated[str, Form(max_length=10)] = "",
+    address: Annotated[str, Form(max_length=320)] = "",
+    request_text: Annotated[str, Form(max_length=MAX_REQUEST_CHARS + 100)] = "",
+) -> HTMLResponse:
+    """Continue the conversation by email or SMS, with the customer's consent on record."""
+    keep = {
+        "continue_channel": channel,
+        "continue_address": address,
+        "continue_request": request_text,
+        "continue_open": True,
+    }
+
+    def change(session: Any) -> None:
+        continue_on(
+            session,
+            agent.workspace_id,
+            conversation_id,
+            Actor.agent(agent.user_id),
+            channel=channel,
+            address=address,
+            request_text=request_text,
+        )
+
+    return _run(request, agent, conversation_id, change, keep=keep, error_key="continue_error")
 
 
 def _ensure_in_workspace(request: Request, agent: SignedIn, conversation_id: int) -> None:

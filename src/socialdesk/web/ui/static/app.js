@@ -65,6 +65,26 @@
     var checked = form.querySelector("input[name=mode]:checked");
     return checked ? checked.value : "";
   }
+  // SMS segments as domain/phone.py counts them (the server gives its GSM alphabet): 160 GSM-7
+  // characters (extension characters take two) or 70 UCS-2 units in one segment, 153 or 67
+  // per segment once split, a character never split across two.
+  function smsSegments(text, basic, extended) {
+    var chars = Array.from(text), units = [], gsm = true, i;
+    for (i = 0; i < chars.length; i++) {
+      if (basic.indexOf(chars[i]) !== -1) units.push(1);
+      else if (extended.indexOf(chars[i]) !== -1) units.push(2);
+      else { gsm = false; break; }
+    }
+    if (!gsm) units = chars.map(function (c) { return c.codePointAt(0) > 0xFFFF ? 2 : 1; });
+    var single = gsm ? 160 : 70, multi = gsm ? 153 : 67, total = 0;
+    units.forEach(function (u) { total += u; });
+    var result = { encoding: gsm ? "GSM-7" : "UCS-2", segments: total ? 1 : 0 };
+    if (total <= single) return result;
+    var used = 0;
+    units.forEach(function (u) { if (used + u > multi) { result.segments += 1; used = 0; } used += u; });
+    return result;
+  }
+  window.socialdesk.smsSegments = smsSegments;
   function refreshComposer() {
     var form = composer();
     if (!form) return;
@@ -72,13 +92,18 @@
     var counter = document.getElementById("counter"), send = document.getElementById("send");
     if (audience) {
       audience.className = "audience " + (mode || "none");
-      audience.textContent = mode ? audience.getAttribute("data-" + mode) : "Choose who this goes to: public reply, private message or internal note.";
+      audience.textContent = (mode && audience.getAttribute("data-" + mode)) || audience.getAttribute("data-choose") || "";
     }
     if (area) area.className = mode;
     var limit = mode === "public" ? +form.dataset.limitPublic : mode === "private" ? +form.dataset.limitPrivate : 0;
     var length = area ? Array.from(area.value).length : 0;
     if (counter) {
-      counter.textContent = limit ? (length + " / " + limit) : (length ? length + " characters" : "");
+      var shown = limit ? (length + " / " + limit) : (length ? length + " characters" : "");
+      if (form.dataset.counter === "sms" && mode === "private" && length) {
+        var sms = smsSegments(area.value, form.dataset.gsmBasic || "", form.dataset.gsmExtended || "");
+        shown += " · " + sms.segments + " SMS segment" + (sms.segments === 1 ? "" : "s") + " (" + sms.encoding + ")";
+      }
+      counter.textContent = shown;
       counter.classList.toggle("over", !!limit && length > limit);
     }
     if (send) {
