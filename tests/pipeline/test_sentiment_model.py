@@ -145,8 +145,10 @@ def test_scores_stay_in_bounds_and_probabilities_sum_to_one(text: str) -> None:
     assert len(sentiment_features(text)) == len(FEATURE_NAMES)
 
 
-def test_other_languages_read_only_emoji() -> None:
-    assert analyze_sentiment("Das ist wirklich nicht gut", language="de").score == 0.0
+def test_languages_without_a_lexicon_read_only_emoji() -> None:
+    # Dutch has no care lexicon (es, fr, de, pt and it do: test_sentiment_multilingual.py).
+    assert analyze_sentiment("Dit is echt niet goed", language="nl").score == 0.0
+    assert analyze_sentiment("Dit is echt niet goed 😡", language="nl").label == "negative"
     assert analyze_sentiment("No funciona nada 😡😡", language="es").label == "negative"
     assert analyze_sentiment("Merci beaucoup 😍", language="fr").label == "positive"
 

@@ -12,6 +12,13 @@ How it works, in three layers, all offline and in plain Python:
    (:data:`FEATURE_NAMES`) picks the class. Its weights (:mod:`._sentiment_weights`) were fitted
    with balanced class weights by ``benchmarks/sentiment_train.py``; the score is
    P(positive) - P(negative).
+
+Spanish, French, German, Portuguese and Italian messages (when the caller passes the detected
+``language``) are read with the care lexicons of :mod:`.lexicons_multilingual` instead of layers 1
+and 2: words and phrases on VADER's scale, with negation (before the word, and after it where
+the language puts it there), intensifiers, "but", capitals and muted thanks inside complaints.
+Their valences feed the same features and model, so the labels mean the same in every language.
+English (and unknown or undetected text) goes exactly the way it always did.
 """
 
 from __future__ import annotations
@@ -25,7 +32,9 @@ from functools import lru_cache
 from typing import Final, Literal
 
 from vaderSentiment.vaderSentiment import (  # type: ignore[import-untyped]
+    B_INCR,
     BOOSTER_DICT,
+    C_INCR,
     N_SCALAR,
     NEGATE,
     SPECIAL_CASES,
@@ -45,10 +54,12 @@ from socialdesk.pipeline.enrichment.care_lexicon import (
     SARCASM_MARKERS,
     WORD_VALENCE,
 )
+from socialdesk.pipeline.enrichment.lexicons_multilingual import LEXICONS, CareLexicon, fold
 
 __all__ = [
     "FEATURE_NAMES",
     "LABELS",
+    "SUPPORTED_LANGUAGES",
     "Sentiment",
     "SentimentLabel",
     "analyze_sentiment",
@@ -81,6 +92,7 @@ if weights.FEATURE_NAMES != FEATURE_NAMES:  # pragma: no cover - caught by the t
     raise RuntimeError("_sentiment_weights.py is stale: run python -m benchmarks.sentiment_train")
 
 _ENGLISH_OR_UNKNOWN: Final = frozenset({"en", "und"})
+SUPPORTED_LANGUAGES: Final = frozenset({"en", *LEXICONS})  # read word by word, not emoji only
 _NEGATIVE_EVIDENCE: Final = -1.0  # an item this negative marks the message as a complaint
 _SARCASM_FLIP: Final = -0.5  # praise inside a sarcastic complaint counts as half as much blame
 _ELONGATED: Final = re.compile(r"([a-zA-Z])\1{2,}")
@@ -298,13 +310,23 @@ def _emphasis(text: str) -> float:
     return bangs
 
 
-def sentiment_features(text: str, *, english: bool = True) -> list[float]:
+def sentiment_features(
+    text: str, *, english: bool = True, language: str | None = None
+) -> list[float]:
     """The numbers the model reads, in :data:`FEATURE_NAMES` order.
 
     With ``english`` False (a message detected in another language) VADER's English words and
-    the care phrases are left out: only emoji, emoticons and punctuation speak.
+    the care phrases are left out: only emoji, emoticons and punctuation speak, plus the care
+    lexicon of ``language`` when there is one (see :data:`SUPPORTED_LANGUAGES`).
     """
-    return _features(_analyzer().valences(text, english=english))
+    if english and language is not None and language not in _ENGLISH_OR_UNKNOWN:
+        english = False
+    valences = _analyzer().valences(text, english=english)
+    if not english and language is not None:
+        lexicon = _foreign_lexicon(language)
+        if lexicon is not None:
+            valences = _Valences(valences.text, valences.items + lexicon.valences(text))
+    return _features(valences)
 
 
 def _features(v: _Valences) -> list[float]:
@@ -357,20 +379,192 @@ def predict_proba(features: list[float]) -> tuple[float, float, float]:
 def analyze_sentiment(text: str, *, language: str | None = None) -> Sentiment:
     """Label and score for one message.
 
-    ``language`` is the detected ISO 639-1 code when known: the word lexicon is English, so for
-    any other language only emoji and emoticons are read, and a message without them is
-    "neutral" with score 0.
+    ``language`` is the detected ISO 639-1 code when known. English (or ``None``/"und") is read
+    with VADER and the English care layer; Spanish, French, German, Portuguese and Italian with
+    their care lexicons (plus emoji); any other language by its emoji and emoticons only, and a
+    message without them is "neutral" with score 0.
     """
     if not text.strip():
         return _UNKNOWN
     english = language is None or language in _ENGLISH_OR_UNKNOWN
     valences = _analyzer().valences(text, english=english)
-    if not english and not any(valences.items):
-        return _UNKNOWN  # no emoji or emoticon: nothing we can read in this language
+    if not english:
+        lexicon = _foreign_lexicon(language)
+        if lexicon is not None:
+            valences = _Valences(valences.text, valences.items + lexicon.valences(text))
+        elif not any(valences.items):
+            return _UNKNOWN  # no emoji or emoticon: nothing we can read in this language
     probs = predict_proba(_features(valences))
     best = max(range(3), key=probs.__getitem__)
     score = max(-1.0, min(1.0, probs[2] - probs[0]))
     return Sentiment(LABELS[best], round(score, 4), probs)
+
+
+# --- Spanish, French, German, Portuguese, Italian ----------------------------------------------
+
+# Words (letters only: apostrophes and hyphens split "n'est", "ras-le-bol") and clause breaks,
+# which stop negation and intensifiers from reaching across ("Merci, pas de souci").
+_TOKENS: Final = re.compile(r"[^\W\d_]+|[.!?;:,()\"\u00bf\u00a1\u2026]+")
+_BREAK: Final = "|"
+_BOOSTER_REACH: Final = 3  # words before a valenced word that an intensifier reaches
+# and a negator: one more than in English, for clitics and auxiliaries ("no me han atendido bien")
+_NEGATION_REACH: Final = 4
+_POST_NEGATION_REACH: Final = 2  # words after it, for "j'aime pas", "gefällt mir nicht"
+_BOOSTER_DECAY: Final = (1.0, 0.95, 0.9)  # VADER's: farther intensifiers count less
+_TOKEN_CACHE: Final = 50_000  # remembered words per language, forgotten all at once when full
+_STRETCHED: Final = re.compile(r"(\w)\1{2,}")
+
+
+def _tokens(text: str) -> list[str]:
+    return [m.group() for m in _TOKENS.finditer(text)]
+
+
+def _folded_tokens(text: str) -> list[str]:
+    return [_BREAK if not t[0].isalpha() else fold(t) for t in _tokens(text)]
+
+
+class _ForeignLexicon:
+    """One language's care lexicon, compiled for lookups; :meth:`valences` scores a message."""
+
+    def __init__(self, lexicon: CareLexicon) -> None:
+        self.language = lexicon.language
+        self._exact = {word.lower(): v for word, v in lexicon.words.items()}
+        blocked = {fold(word) for word in lexicon.accent_sensitive}
+        self._folded: dict[str, float] = {}
+        for word, valence in self._exact.items():
+            key = fold(word)
+            if key not in blocked or key == word:
+                self._folded.setdefault(key, valence)
+        self._negators = frozenset(fold(w) for w in lexicon.negators)
+        self._post_negators = frozenset(fold(w) for w in lexicon.post_negators)
+        self._boosters = frozenset(fold(w) for w in lexicon.boosters)
+        self._contrast = frozenset(fold(w) for w in lexicon.contrast)
+        self._gratitude = frozenset(fold(w) for w in lexicon.gratitude)
+        self._phrase_valence: dict[str, float] = {}
+        for phrase, valence in lexicon.phrases.items():
+            key = " ".join(_folded_tokens(phrase))
+            if key:
+                self._phrase_valence[key] = valence
+        alternatives = sorted(self._phrase_valence, key=len, reverse=True)
+        self._phrases = re.compile(
+            r"(?<!\S)(?:" + "|".join(re.escape(p) for p in alternatives) + r")(?!\S)"
+        )
+        self._seen: dict[str, tuple[str, float | None]] = {}  # token -> (folded, valence)
+        self._neutral: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in lexicon.neutral_phrases:
+            seq = tuple(_folded_tokens(phrase))
+            self._neutral.setdefault(seq[0], []).append(seq)
+
+    def _token(self, token: str) -> tuple[str, float | None]:
+        """The folded form of a word token and its valence, remembered (words repeat a lot)."""
+        known = self._seen.get(token)
+        if known is None:
+            lowered = token.lower()
+            folded = fold(lowered)
+            known = (folded, self._lookup(lowered, folded))
+            if len(self._seen) >= _TOKEN_CACHE:
+                self._seen.clear()
+            self._seen[token] = known
+        return known
+
+    def _lookup(self, lowered: str, folded: str) -> float | None:
+        valence = self._exact.get(lowered)
+        if valence is None:
+            valence = self._folded.get(folded)
+        if valence is None and _STRETCHED.search(folded):  # "graciasss", "pésimooo"
+            for squeezed in (_STRETCHED.sub(r"\1\1", folded), _STRETCHED.sub(r"\1", folded)):
+                valence = self._folded.get(squeezed)
+                if valence is not None:
+                    break
+        return valence
+
+    def valences(self, text: str) -> list[float]:
+        """One valence item per word (0 for words without one) and one per phrase match."""
+        raw = _tokens(text.translate(_APOSTROPHES))
+        n = len(raw)
+        folded: list[str] = []
+        base: list[float | None] = []
+        for token in raw:
+            if token[0].isalpha():
+                key, valence = self._token(token)
+                folded.append(key)
+                base.append(valence)
+            else:
+                folded.append(_BREAK)
+                base.append(None)
+        for i, token in enumerate(folded):
+            for seq in self._neutral.get(token, ()):
+                if tuple(folded[i : i + len(seq)]) == seq:
+                    for k in range(i, i + len(seq)):
+                        base[k] = None
+        # an intensifier that is also a word ("super") intensifies when a valenced word follows
+        for i in range(n - 1):
+            if base[i] is not None and folded[i] in self._boosters and base[i + 1] is not None:
+                base[i] = None
+        words = [t for t in raw if t[0].isalpha()]
+        shouting = any(w.isupper() and len(w) > 1 for w in words) and not all(
+            w.isupper() for w in words
+        )
+
+        items: list[float] = []
+        contrast_at: int | None = None
+        for i in range(n):
+            token = folded[i]
+            if token == _BREAK:
+                continue
+            if contrast_at is None and token in self._contrast:
+                contrast_at = len(items)
+            valence = base[i]
+            if not valence:
+                items.append(0.0)
+                continue
+            sign = 1.0 if valence > 0 else -1.0
+            if shouting and raw[i].isupper() and len(raw[i]) > 1:
+                valence += sign * C_INCR
+            negated = False
+            for distance in range(1, _NEGATION_REACH + 1):
+                j = i - distance
+                if j < 0 or folded[j] == _BREAK:
+                    break
+                if folded[j] in self._boosters and distance <= _BOOSTER_REACH:
+                    valence += sign * B_INCR * _BOOSTER_DECAY[distance - 1]
+                elif folded[j] in self._negators:
+                    negated = True
+            if not negated and self._post_negators:
+                for j in range(i + 1, min(n, i + 1 + _POST_NEGATION_REACH)):
+                    if folded[j] == _BREAK:
+                        break
+                    if folded[j] in self._post_negators:
+                        negated = True
+                        break
+            items.append(valence * N_SCALAR if negated else valence)
+        if contrast_at is not None:
+            for k in range(len(items)):
+                if k < contrast_at:
+                    items[k] *= 0.5
+                elif k > contrast_at:
+                    items[k] *= 1.5
+
+        joined = " ".join(folded)
+        extra = [self._phrase_valence[m.group()] for m in self._phrases.finditer(joined)]
+        if any(v <= _NEGATIVE_EVIDENCE for v in items) or any(v < 0 for v in extra):
+            # thanks inside a complaint is courtesy, not satisfaction
+            word_tokens = [t for t in folded if t != _BREAK]
+            for k, token in enumerate(word_tokens):
+                if items[k] > 0 and token in self._gratitude:
+                    items[k] = 0.0
+        return items + extra
+
+
+@lru_cache(maxsize=len(LEXICONS))
+def _compiled(language: str) -> _ForeignLexicon:
+    return _ForeignLexicon(LEXICONS[language])
+
+
+def _foreign_lexicon(language: str | None) -> _ForeignLexicon | None:
+    if language is None or language not in LEXICONS:
+        return None
+    return _compiled(language)
 
 
 def vader_compound(text: str) -> float:
