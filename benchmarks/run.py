@@ -38,6 +38,7 @@ BENCHMARKS: dict[str, str] = {
     "ui": "server time of the agent workspace pages",
     "sentiment": "sentiment and language detection accuracy and speed",
     "routing": "messages/s through enrichment and 500 rules; sentiment macro recall",
+    "webhooks": "webhook acknowledgement p99 at 500 requests/s, every event stored",
 }
 
 

@@ -12,9 +12,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -119,7 +119,10 @@ def enqueue_many(
     ]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        insert(Job.__table__).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows
+        insert(cast(Table, Job.__table__)).on_conflict_do_nothing(
+            index_elements=["idempotency_key"]
+        ),
+        rows,
     )
     if _wakeups:
         on_commit(session, _wake_all)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from socialdesk.channels.base import (
@@ -142,7 +143,7 @@ def store_raw_events(session: Session, drafts: Sequence[RawDraft]) -> list[tuple
             }
         )
     if rows_to_insert:
-        table = RawEvent.__table__
+        table = cast(Table, RawEvent.__table__)
         new_ids = list(
             session.execute(
                 insert(table).returning(table.c.id, sort_by_parameter_order=True),

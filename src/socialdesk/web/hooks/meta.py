@@ -17,8 +17,9 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from socialdesk.channels.base import ParseError
+from socialdesk.channels.base import AccountInfo, ParseError
 from socialdesk.channels.meta import (
     FACEBOOK,
     INSTAGRAM,
@@ -28,9 +29,10 @@ from socialdesk.channels.meta import (
     signature_is_valid,
 )
 from socialdesk.domain.errors import Forbidden, NotFound, SocialdeskError
-from socialdesk.pipeline.intake import account_info, store_raw_event
+from socialdesk.pipeline.intake import RawDraft, account_info
 from socialdesk.store.models import ChannelAccount
-from socialdesk.web.deps import RawBodyDep, ReadSessionDep, WriteSessionDep, get_app
+from socialdesk.web.deps import RawBodyDep, ReadSessionDep, get_app
+from socialdesk.web.hooks._intake import hook_account, store_drafts
 
 router = APIRouter(tags=["webhooks"])
 
@@ -99,56 +101,81 @@ def _verify(
     return PlainTextResponse(answer)
 
 
-def _receive(
+async def _receive(
     flavour: MetaFlavour,
     account_id: int,
     request: Request,
     body: bytes,
-    session: Session,
     signature: str | None,
 ) -> Received:
-    account = _account(session, flavour, account_id)
-    if not signature:
-        raise SignatureMissing("the X-Hub-Signature-256 header is missing")
-    if not signature_is_valid(_credential(request, account, "app_secret"), body, signature):
-        raise Forbidden("the X-Hub-Signature-256 does not match the body")
+    name = _NAMES[flavour.platform]
+
+    def check(info: AccountInfo) -> None:
+        if not signature:
+            raise SignatureMissing("the X-Hub-Signature-256 header is missing")
+        secret = info.credentials.get("app_secret")
+        if not secret:
+            raise AccountNotReady(
+                f"{name} channel account {info.id} has no app_secret; connect it again"
+            )
+        if not signature_is_valid(secret, body, signature):
+            raise Forbidden("the X-Hub-Signature-256 does not match the body")
+
+    account, _ = await hook_account(request, account_id, flavour.platform, name, check)
     try:
         named = entry_ids(flavour, body)
     except ParseError as exc:
         raise BadDelivery(str(exc)) from exc
-    targets: list[ChannelAccount] = []
-    siblings = {
-        a.external_id: a
-        for a in session.scalars(
-            select(ChannelAccount).where(
-                ChannelAccount.workspace_id == account.workspace_id,
-                ChannelAccount.platform == flavour.platform,
-                ChannelAccount.external_id.in_(named),
-            )
-        )
-    }
+    siblings = await run_in_threadpool(_siblings, request, flavour, account, named)
+    targets: list[int] = []
     for external_id in named:
-        target = siblings.get(external_id, account)
+        target = siblings.get(external_id, account.id)
         if target not in targets:
             targets.append(target)
     if not targets:
-        targets.append(account)  # an empty delivery is kept too: nothing is lost unseen
+        targets.append(account.id)  # an empty delivery is kept too: nothing is lost unseen
     digest = hashlib.sha256(body).hexdigest()
-    stored = []
-    for target in targets:
-        raw_id, created = store_raw_event(
-            session,
-            workspace_id=target.workspace_id,
-            channel_account_id=target.id,
-            source=flavour.platform,
-            payload=body,
-            # Meta redelivers the same bytes; messages inside are deduplicated on their ids.
-            external_id=f"{target.id}:{digest}",
-        )
-        stored.append(
-            Stored(channel_account_id=target.id, raw_event_id=raw_id, duplicate=not created)
-        )
-    return Received(stored=stored)
+    stored = await store_drafts(
+        request,
+        [
+            RawDraft(
+                workspace_id=account.workspace_id,
+                channel_account_id=target,
+                source=flavour.platform,
+                payload=body,
+                # Meta redelivers the same bytes; messages inside are deduplicated on their ids.
+                external_id=f"{target}:{digest}",
+            )
+            for target in targets
+        ],
+    )
+    return Received(
+        stored=[
+            Stored(channel_account_id=target, raw_event_id=raw_id, duplicate=not created)
+            for target, (raw_id, created) in zip(targets, stored, strict=True)
+        ]
+    )
+
+
+def _siblings(
+    request: Request, flavour: MetaFlavour, account: AccountInfo, named: list[str]
+) -> dict[str, int]:
+    """The workspace's accounts of this flavour among the ids a delivery names."""
+    others = [n for n in named if n != account.external_id]
+    if not others:
+        return {}
+    with get_app(request).db.read_session() as session:
+        return {
+            external_id: id_
+            for id_, external_id in session.execute(
+                select(ChannelAccount.id, ChannelAccount.external_id).where(
+                    ChannelAccount.workspace_id == account.workspace_id,
+                    ChannelAccount.platform == flavour.platform,
+                    ChannelAccount.external_id.in_(others),
+                )
+            )
+            if external_id is not None
+        }
 
 
 HubMode = Annotated[str | None, Query(alias="hub.mode", max_length=50)]
@@ -180,14 +207,13 @@ def facebook_verify(
     response_model=Received,
     summary="Receive Page feed and Messenger updates (signature checked, stored first)",
 )
-def facebook_webhook(
+async def facebook_webhook(
     account_id: int,
     request: Request,
     body: RawBodyDep,
-    session: WriteSessionDep,
     signature: SignatureHeader = None,
 ) -> Received:
-    return _receive(FACEBOOK, account_id, request, body, session, signature)
+    return await _receive(FACEBOOK, account_id, request, body, signature)
 
 
 @router.get(
@@ -211,11 +237,10 @@ def instagram_verify(
     response_model=Received,
     summary="Receive Instagram comments and direct messages (signature checked, stored first)",
 )
-def instagram_webhook(
+async def instagram_webhook(
     account_id: int,
     request: Request,
     body: RawBodyDep,
-    session: WriteSessionDep,
     signature: SignatureHeader = None,
 ) -> Received:
-    return _receive(INSTAGRAM, account_id, request, body, session, signature)
+    return await _receive(INSTAGRAM, account_id, request, body, signature)

@@ -9,10 +9,10 @@ from pydantic import BaseModel
 
 from socialdesk.channels.base import ParseError
 from socialdesk.channels.sandbox import PLATFORM
-from socialdesk.domain.errors import InvalidInput, NotFound
-from socialdesk.pipeline.intake import account_info, store_raw_event
-from socialdesk.store.models import ChannelAccount
-from socialdesk.web.deps import RawBodyDep, WriteSessionDep, get_app
+from socialdesk.domain.errors import InvalidInput
+from socialdesk.pipeline.intake import RawDraft
+from socialdesk.web.deps import RawBodyDep, get_app
+from socialdesk.web.hooks._intake import hook_account, store_drafts
 
 router = APIRouter(tags=["webhooks"])
 
@@ -28,24 +28,24 @@ class Accepted(BaseModel):
     response_model=Accepted,
     summary="Receive a sandbox post or DM (stored before it is acknowledged)",
 )
-def sandbox_webhook(
-    account_id: int, request: Request, body: RawBodyDep, session: WriteSessionDep
-) -> Accepted:
-    account = session.get(ChannelAccount, account_id)
-    if account is None or account.platform != PLATFORM:
-        raise NotFound(f"no sandbox channel account {account_id}")
+async def sandbox_webhook(account_id: int, request: Request, body: RawBodyDep) -> Accepted:
+    account, _ = await hook_account(request, account_id, PLATFORM, "sandbox")
     channel = get_app(request).channels[PLATFORM]
     try:
-        events = channel.parse(account_info(account), body)
+        events = channel.parse(account, body)
     except ParseError as exc:
         raise InvalidInput(str(exc)) from exc
     message_id = events[0].platform_message_id if events else json.loads(body).get("id")
-    raw_id, created = store_raw_event(
-        session,
-        workspace_id=account.workspace_id,
-        channel_account_id=account.id,
-        source=PLATFORM,
-        payload=body,
-        external_id=f"{account.id}:{message_id}",
+    [(raw_id, created)] = await store_drafts(
+        request,
+        [
+            RawDraft(
+                workspace_id=account.workspace_id,
+                channel_account_id=account.id,
+                source=PLATFORM,
+                payload=body,
+                external_id=f"{account.id}:{message_id}",
+            )
+        ],
     )
     return Accepted(raw_event_id=raw_id, duplicate=not created)

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
-from sqlalchemy.orm import Session
 
-from socialdesk.channels.base import ParseError
+from socialdesk.channels.base import AccountInfo, ParseError
 from socialdesk.channels.sms import (
     EMPTY_TWIML,
     PLATFORM,
@@ -22,10 +21,10 @@ from socialdesk.channels.sms import (
     is_status_callback,
     signature_is_valid,
 )
-from socialdesk.domain.errors import Forbidden, NotFound, SocialdeskError
-from socialdesk.pipeline.intake import account_info, store_raw_event
-from socialdesk.store.models import ChannelAccount
-from socialdesk.web.deps import RawBodyDep, WriteSessionDep, get_app
+from socialdesk.domain.errors import Forbidden, SocialdeskError
+from socialdesk.pipeline.intake import RawDraft
+from socialdesk.web.deps import RawBodyDep, get_app
+from socialdesk.web.hooks._intake import hook_account, store_drafts
 
 router = APIRouter(tags=["webhooks"])
 
@@ -49,13 +48,6 @@ class AccountNotReady(SocialdeskError):
     title = "Service unavailable"
 
 
-def _account(session: Session, account_id: int) -> ChannelAccount:
-    account = session.get(ChannelAccount, account_id)
-    if account is None or account.platform != PLATFORM:
-        raise NotFound(f"no SMS channel account {account_id}")
-    return account
-
-
 def signed_url(request: Request, public_url: str | None) -> str:
     """The URL Twilio signed: the account's public address + the path and query received."""
     if not public_url:
@@ -65,16 +57,13 @@ def signed_url(request: Request, public_url: str | None) -> str:
 
 
 def _verified_params(
-    request: Request, account: ChannelAccount, body: bytes, signature: str | None
+    request: Request, info: AccountInfo, body: bytes, signature: str | None
 ) -> list[tuple[str, str]]:
     if not signature:
         raise SignatureMissing(f"the {SIGNATURE_HEADER} header is missing")
-    info = account_info(account, get_app(request).cipher)
     token = info.credentials.get("auth_token")
     if not token:
-        raise AccountNotReady(
-            f"SMS channel account {account.id} has no auth token; connect it again"
-        )
+        raise AccountNotReady(f"SMS channel account {info.id} has no auth token; connect it again")
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("application/x-www-form-urlencoded"):
         raise Unparsable("Twilio webhooks are application/x-www-form-urlencoded")
@@ -95,38 +84,58 @@ def _twiml() -> Response:
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 
+async def _verified(
+    request: Request, account_id: int, body: bytes, signature: str | None
+) -> tuple[AccountInfo, dict[str, str]]:
+    account, params = await hook_account(
+        request,
+        account_id,
+        PLATFORM,
+        "SMS",
+        lambda info: _verified_params(request, info, body, signature),
+    )
+    assert params is not None
+    return account, dict(params)
+
+
+async def _store(request: Request, account: AccountInfo, body: bytes, external_id: str) -> None:
+    await store_drafts(
+        request,
+        [
+            RawDraft(
+                workspace_id=account.workspace_id,
+                channel_account_id=account.id,
+                source=PLATFORM,
+                payload=body,
+                external_id=external_id,
+            )
+        ],
+    )
+
+
 @router.post(
     "/sms/{account_id}",
     summary="Receive an SMS from Twilio (signature checked, stored before it is acknowledged)",
     response_class=Response,
     responses=_TWIML,
 )
-def sms_webhook(
+async def sms_webhook(
     account_id: int,
     request: Request,
     body: RawBodyDep,
-    session: WriteSessionDep,
     signature: Annotated[
         str | None, Header(alias=SIGNATURE_HEADER, include_in_schema=False)
     ] = None,
 ) -> Response:
-    account = _account(session, account_id)
-    fields = dict(_verified_params(request, account, body, signature))
+    account, fields = await _verified(request, account_id, body, signature)
     channel = get_app(request).channels[PLATFORM]
     if is_status_callback(fields):
         raise Unparsable(f"status callbacks go to /hooks/{PLATFORM}/{account_id}/status")
     try:
-        channel.parse(account_info(account), body)
+        channel.parse(account, body)
     except ParseError as exc:
         raise Unparsable(str(exc)) from exc
-    store_raw_event(
-        session,
-        workspace_id=account.workspace_id,
-        channel_account_id=account.id,
-        source=PLATFORM,
-        payload=body,
-        external_id=f"{account.id}:{fields['MessageSid'].strip()}",
-    )
+    await _store(request, account, body, f"{account.id}:{fields['MessageSid'].strip()}")
     return _twiml()
 
 
@@ -136,28 +145,19 @@ def sms_webhook(
     response_class=Response,
     responses=_TWIML,
 )
-def sms_status(
+async def sms_status(
     account_id: int,
     request: Request,
     body: RawBodyDep,
-    session: WriteSessionDep,
     signature: Annotated[
         str | None, Header(alias=SIGNATURE_HEADER, include_in_schema=False)
     ] = None,
 ) -> Response:
-    account = _account(session, account_id)
-    fields = dict(_verified_params(request, account, body, signature))
+    account, fields = await _verified(request, account_id, body, signature)
     sid = fields.get("MessageSid", "").strip()
     status = fields.get("MessageStatus", "").strip()
     if not sid or not is_status_callback(fields):
         raise Unparsable("a status callback needs MessageSid and MessageStatus")
-    store_raw_event(
-        session,
-        workspace_id=account.workspace_id,
-        channel_account_id=account.id,
-        source=PLATFORM,
-        payload=body,
-        # Each status of a message once; Twilio's retries of the same one change nothing.
-        external_id=f"{account.id}:{sid}:{status}",
-    )
+    # Each status of a message once; Twilio's retries of the same one change nothing.
+    await _store(request, account, body, f"{account.id}:{sid}:{status}")
     return _twiml()

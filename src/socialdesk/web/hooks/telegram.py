@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request
-from sqlalchemy.orm import Session
 
-from socialdesk.channels.base import ParseError
+from socialdesk.channels.base import AccountInfo, ParseError
 from socialdesk.channels.telegram import (
     PLATFORM,
     SECRET_HEADER,
@@ -20,10 +19,10 @@ from socialdesk.channels.telegram import (
     load_update,
     secret_token_is_valid,
 )
-from socialdesk.domain.errors import Forbidden, NotFound, SocialdeskError
-from socialdesk.pipeline.intake import account_info, store_raw_event
-from socialdesk.store.models import ChannelAccount
-from socialdesk.web.deps import RawBodyDep, WriteSessionDep, get_app
+from socialdesk.domain.errors import Forbidden, SocialdeskError
+from socialdesk.pipeline.intake import RawDraft
+from socialdesk.web.deps import RawBodyDep, get_app
+from socialdesk.web.hooks._intake import hook_account, store_drafts
 
 router = APIRouter(tags=["webhooks"])
 
@@ -43,13 +42,6 @@ class AccountNotReady(SocialdeskError):
     title = "Service unavailable"
 
 
-def _account(session: Session, account_id: int) -> ChannelAccount:
-    account = session.get(ChannelAccount, account_id)
-    if account is None or account.platform != PLATFORM:
-        raise NotFound(f"no Telegram channel account {account_id}")
-    return account
-
-
 @router.post(
     "/telegram/{account_id}",
     summary="Receive a Telegram update (secret token checked, stored before it is acknowledged)",
@@ -60,38 +52,42 @@ def _account(session: Session, account_id: int) -> ChannelAccount:
         }
     },
 )
-def telegram_webhook(
+async def telegram_webhook(
     account_id: int,
     request: Request,
     body: RawBodyDep,
-    session: WriteSessionDep,
     secret: Annotated[str | None, Header(alias=SECRET_HEADER, include_in_schema=False)] = None,
 ) -> dict[str, Any]:
-    account = _account(session, account_id)
-    if not secret:
-        raise SecretMissing(f"the {SECRET_HEADER} header is missing")
-    info = account_info(account, get_app(request).cipher)
-    expected = info.credentials.get("webhook_secret")
-    if not expected:
-        raise AccountNotReady(
-            f"Telegram channel account {account.id} has no webhook secret; connect it again"
-        )
-    if not secret_token_is_valid(expected, secret):
-        raise Forbidden(f"the {SECRET_HEADER} does not match this bot's webhook secret")
+    def check(info: AccountInfo) -> None:
+        if not secret:
+            raise SecretMissing(f"the {SECRET_HEADER} header is missing")
+        expected = info.credentials.get("webhook_secret")
+        if not expected:
+            raise AccountNotReady(
+                f"Telegram channel account {info.id} has no webhook secret; connect it again"
+            )
+        if not secret_token_is_valid(expected, secret):
+            raise Forbidden(f"the {SECRET_HEADER} does not match this bot's webhook secret")
+
+    account, _ = await hook_account(request, account_id, PLATFORM, "Telegram", check)
     channel = get_app(request).channels[PLATFORM]
     try:
         update_id = load_update(body)["update_id"]
-        channel.parse(account_info(account), body)
+        channel.parse(account, body)
         query_id = callback_query_id(body)
     except ParseError as exc:
         raise Unparsable(str(exc)) from exc
-    raw_id, created = store_raw_event(
-        session,
-        workspace_id=account.workspace_id,
-        channel_account_id=account.id,
-        source=PLATFORM,
-        payload=body,
-        external_id=f"{account.id}:{update_id}",
+    [(raw_id, created)] = await store_drafts(
+        request,
+        [
+            RawDraft(
+                workspace_id=account.workspace_id,
+                channel_account_id=account.id,
+                source=PLATFORM,
+                payload=body,
+                external_id=f"{account.id}:{update_id}",
+            )
+        ],
     )
     if query_id is not None:
         return {"method": "answerCallbackQuery", "callback_query_id": query_id}

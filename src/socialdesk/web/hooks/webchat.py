@@ -53,7 +53,8 @@ from socialdesk.domain.types import Direction
 from socialdesk.pipeline.intake import account_info, store_raw_event
 from socialdesk.store.models import ChannelAccount, WebchatMessage, WebchatVisitor
 from socialdesk.store.types import utcnow
-from socialdesk.web.deps import RawBodyDep, ReadSessionDep, WriteSessionDep, get_app
+from socialdesk.web.deps import RawBodyDep, ReadSessionDep, get_app
+from socialdesk.web.hooks._intake import run_write_from_thread
 
 __all__ = ["MAX_MESSAGE_BODY", "RateLimiter", "WebchatCors", "router"]
 
@@ -371,7 +372,7 @@ def webchat_message(
     account_id: int,
     request: Request,
     body: RawBodyDep,
-    session: WriteSessionDep,
+    session: ReadSessionDep,
     origin: OriginHeader = None,
     authorization: AuthHeader = None,
 ) -> MessageAccepted:
@@ -386,8 +387,27 @@ def webchat_message(
     text = data.text.strip()
     if not text:
         raise InvalidInput("text: the message is empty")
-    now = utcnow()
     online = agents_online(session, account.workspace_id)
+    # Stored by the webhooks' group commit: answered once the transaction has committed.
+    return run_write_from_thread(
+        request,
+        lambda write: _store_message(
+            write, info, visitor_id, data, text, online=online, checked_origin=checked_origin
+        ),
+    )
+
+
+def _store_message(
+    session: Session,
+    account: AccountInfo,
+    visitor_id: str,
+    data: VisitorMessageIn,
+    text: str,
+    *,
+    online: bool,
+    checked_origin: str | None,
+) -> MessageAccepted:
+    now = utcnow()
     visitor = session.scalar(
         select(WebchatVisitor).where(
             WebchatVisitor.channel_account_id == account.id,
@@ -506,7 +526,7 @@ def webchat_receipts(
     account_id: int,
     request: Request,
     body: RawBodyDep,
-    session: WriteSessionDep,
+    session: ReadSessionDep,
     origin: OriginHeader = None,
     authorization: AuthHeader = None,
 ) -> ReceiptsOut:
@@ -516,6 +536,15 @@ def webchat_receipts(
     visitor_id = _visitor_of(request, account_id, _bearer(authorization))
     _limit(request, f"receipts:{account_id}:{visitor_id}", RECEIPTS_PER_MINUTE, "receipts")
     data: ReceiptsIn = _parse(ReceiptsIn, body, MAX_SMALL_BODY)
+    # Stored by the webhooks' group commit: answered once the transaction has committed.
+    return run_write_from_thread(
+        request, lambda write: _store_receipts(write, info, visitor_id, data)
+    )
+
+
+def _store_receipts(
+    session: Session, account: AccountInfo, visitor_id: str, data: ReceiptsIn
+) -> ReceiptsOut:
     visitor = session.scalar(
         select(WebchatVisitor).where(
             WebchatVisitor.channel_account_id == account.id,

@@ -11,8 +11,9 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from socialdesk.channels.base import ParseError
+from socialdesk.channels.base import AccountInfo, ParseError
 from socialdesk.channels.whatsapp import (
     PLATFORM,
     phone_number_ids,
@@ -20,9 +21,10 @@ from socialdesk.channels.whatsapp import (
     subscription_is_valid,
 )
 from socialdesk.domain.errors import Forbidden, NotFound, SocialdeskError
-from socialdesk.pipeline.intake import account_info, store_raw_event
+from socialdesk.pipeline.intake import RawDraft, account_info
 from socialdesk.store.models import ChannelAccount
-from socialdesk.web.deps import RawBodyDep, ReadSessionDep, WriteSessionDep, get_app
+from socialdesk.web.deps import RawBodyDep, ReadSessionDep, get_app
+from socialdesk.web.hooks._intake import hook_account, store_drafts
 
 router = APIRouter(tags=["webhooks"])
 
@@ -87,58 +89,72 @@ def whatsapp_verify(
     response_model=Received,
     summary="Receive WhatsApp messages and statuses (signature checked, stored before the answer)",
 )
-def whatsapp_webhook(
+async def whatsapp_webhook(
     account_id: int,
     request: Request,
     body: RawBodyDep,
-    session: WriteSessionDep,
     signature: Annotated[
         str | None, Header(alias="x-hub-signature-256", include_in_schema=False)
     ] = None,
 ) -> Received:
-    account = _account(session, account_id)
-    if not signature:
-        raise SignatureMissing("the X-Hub-Signature-256 header is missing")
-    if not signature_is_valid(_secret(request, account, "app_secret"), body, signature):
-        raise Forbidden("the X-Hub-Signature-256 does not match the body")
+    def check(info: AccountInfo) -> None:
+        if not signature:
+            raise SignatureMissing("the X-Hub-Signature-256 header is missing")
+        secret = info.credentials.get("app_secret")
+        if not secret:
+            raise AccountNotReady(
+                f"WhatsApp channel account {info.id} has no app_secret; connect it again"
+            )
+        if not signature_is_valid(secret, body, signature):
+            raise Forbidden("the X-Hub-Signature-256 does not match the body")
+
+    account, _ = await hook_account(request, account_id, PLATFORM, "WhatsApp", check)
     channel = get_app(request).channels[PLATFORM]
     try:
-        channel.parse(account_info(account), body)
+        channel.parse(account, body)
         numbers = phone_number_ids(body)
     except ParseError as exc:
         raise Unparsable(f"not a WhatsApp Cloud API webhook: {exc}") from exc
     # One Meta app delivers the changes of every phone number of the business account to the
     # same URL: file the payload under each workspace account it has changes for.
-    targets = [account]
+    targets = [account.id]
     others = [n for n in numbers if n != account.external_id]
     if others:
-        siblings = list(
-            session.scalars(
-                select(ChannelAccount)
-                .where(
-                    ChannelAccount.workspace_id == account.workspace_id,
-                    ChannelAccount.platform == PLATFORM,
-                    ChannelAccount.external_id.in_(others),
-                )
-                .order_by(ChannelAccount.id)
-            )
-        )
+        siblings = await run_in_threadpool(_siblings, request, account, others)
         if account.external_id not in numbers and siblings:
             targets = []
         targets.extend(siblings)
     digest = hashlib.sha256(body).hexdigest()
-    stored: list[int] = []
-    created_any = False
-    for target in targets:
-        raw_id, created = store_raw_event(
-            session,
-            workspace_id=target.workspace_id,
-            channel_account_id=target.id,
-            source=PLATFORM,
-            payload=body,
-            # Meta redelivers the same bytes; messages inside are deduplicated on their wamids.
-            external_id=f"{target.id}:{digest}",
+    stored = await store_drafts(
+        request,
+        [
+            RawDraft(
+                workspace_id=account.workspace_id,
+                channel_account_id=target,
+                source=PLATFORM,
+                payload=body,
+                # Meta redelivers the same bytes; messages inside are deduplicated on wamids.
+                external_id=f"{target}:{digest}",
+            )
+            for target in targets
+        ],
+    )
+    return Received(
+        raw_event_ids=[raw_id for raw_id, _ in stored],
+        duplicate=not any(created for _, created in stored),
+    )
+
+
+def _siblings(request: Request, account: AccountInfo, numbers: list[str]) -> list[int]:
+    with get_app(request).db.read_session() as session:
+        return list(
+            session.scalars(
+                select(ChannelAccount.id)
+                .where(
+                    ChannelAccount.workspace_id == account.workspace_id,
+                    ChannelAccount.platform == PLATFORM,
+                    ChannelAccount.external_id.in_(numbers),
+                )
+                .order_by(ChannelAccount.id)
+            )
         )
-        stored.append(raw_id)
-        created_any = created_any or created
-    return Received(raw_event_ids=stored, duplicate=not created_any)
