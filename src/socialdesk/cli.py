@@ -713,7 +713,13 @@ def _key_values(pairs: list[str]) -> dict[str, str]:
 
 @channels_cli.command("add")
 def channels_add(
-    platform: Annotated[str, typer.Argument(help="The platform: sandbox or twitter.")],
+    platform: Annotated[
+        str,
+        typer.Argument(
+            help="The platform: sandbox, twitter, facebook, instagram, whatsapp, telegram, "
+            "sms, email, webchat, reddit or youtube."
+        ),
+    ],
     name: Annotated[str, typer.Option(help="The account's name, shown to agents.")],
     settings: Annotated[
         list[str] | None,
@@ -721,7 +727,8 @@ def channels_add(
             "--set",
             metavar="KEY=VALUE",
             help="A connection key (repeat); secrets are stored encrypted. "
-            "twitter: handle, external_id, consumer_secret, access_token [, api_base_url].",
+            "twitter: handle, external_id, consumer_secret, access_token [, api_base_url]; "
+            "the admin page (/admin/channels) describes every platform's keys.",
         ),
     ] = None,
     workspace: WorkspaceOpt = "default",
@@ -801,6 +808,158 @@ def channels_resume(account_id: AccountIdArg, workspace: WorkspaceOpt = "default
         with app.db.session() as session:
             account = resume_account(session, ws_id, account_id)
             out.print(f"channel account {account.id} @{account.handle} resumed", highlight=False)
+
+
+# What to paste into each platform's console, for platforms socialdesk cannot register itself.
+# (where, what) lines; {url} is the webhook address, secrets are named, never printed.
+_WEBHOOK_STEPS: dict[str, list[tuple[str, str]]] = {
+    "twitter": [
+        ("X developer portal > your app > Account Activity webhook", "URL: {url}"),
+        ("then subscribe the brand's account", "CRC checks are signed with consumer_secret"),
+    ],
+    "facebook": [
+        ("Meta app dashboard > Webhooks > Page", "Callback URL: {url}"),
+        ("Verify Token", "the account's verify_token (as given to channels add)"),
+        (
+            "Subscribe to fields",
+            "feed, messages, message_deliveries, message_reads, message_echoes",
+        ),
+    ],
+    "instagram": [
+        ("Meta app dashboard > Webhooks > Instagram", "Callback URL: {url}"),
+        ("Verify Token", "the account's verify_token (as given to channels add)"),
+        ("Subscribe to fields", "comments, messages"),
+    ],
+    "whatsapp": [
+        ("Meta app dashboard > WhatsApp > Configuration", "Callback URL: {url}"),
+        ("Verify Token", "the account's verify_token (as given to channels add)"),
+        ("Webhook fields", "messages"),
+    ],
+    "sms": [
+        ("Twilio console > Phone Numbers > your number > Messaging", ""),
+        ("A message comes in (Webhook, HTTP POST)", "{url}"),
+        (
+            "Status callbacks",
+            "set by socialdesk on each reply: {url}/status (needs the account's public_url)",
+        ),
+        ("Signatures", "checked with the account's auth_token"),
+    ],
+    "webchat": [
+        (
+            "Every page of the site (allowed_origins)",
+            '<script src="{base}/widget/{id}.js" async></script>',
+        ),
+    ],
+    "email": [
+        ("IMAP", "socialdesk polls the mailbox (imap_host); nothing to register"),
+        ("or SMTP", "deliver the support address to `socialdesk email receive` (port 2525)"),
+    ],
+    "reddit": [("Polling", "socialdesk polls Reddit on a schedule; no webhook to register")],
+    "youtube": [("Polling", "socialdesk polls YouTube on a schedule; no webhook to register")],
+    "sandbox": [("Sandbox", "in-process: post with `socialdesk sandbox post|dm`")],
+}
+
+
+@channels_cli.command("register-webhook")
+def channels_register_webhook(
+    account_id: AccountIdArg,
+    url: Annotated[
+        str,
+        typer.Option(
+            "--url",
+            help="socialdesk's public base URL as the platform reaches it "
+            "(e.g. https://desk.example.com).",
+        ),
+    ],
+    workspace: WorkspaceOpt = "default",
+) -> None:
+    """Point the platform at /hooks/<platform>/<id>: Telegram is registered (setWebhook with
+    the account's secret); for other platforms, prints what to paste in their console."""
+    from urllib.parse import urlsplit
+
+    from socialdesk.channels.base import SendError
+    from socialdesk.channels.telegram import TelegramChannel, register_webhook
+    from socialdesk.pipeline.intake import account_info
+    from socialdesk.services.workspaces import get_account
+
+    base = url.strip().rstrip("/")
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise fail(f"--url {url!r} is not an http(s) address such as https://desk.example.com")
+    with application() as app:
+        ws_id = workspace_id(app, workspace)
+        with app.db.read_session() as session:
+            account = get_account(session, ws_id, account_id)
+            platform, handle = account.platform, account.handle
+            info = account_info(account, app.cipher) if platform == "telegram" else None
+        webhook = f"{base}/hooks/{platform}/{account_id}"
+        if platform == "telegram":
+            channel = app.channels["telegram"]
+            assert isinstance(channel, TelegramChannel) and info is not None
+            if parts.scheme != "https":
+                err.print(
+                    "[yellow]warning:[/] Telegram accepts only https webhooks", highlight=False
+                )
+            try:
+                registered = register_webhook(channel, info, base)
+            except SendError as exc:
+                raise fail(f"Telegram refused the webhook: {exc}", code=1) from exc
+            out.print(
+                f"Telegram bot @{handle}: webhook set to {registered} "
+                "(with the account's webhook_secret)",
+                highlight=False,
+            )
+            return
+        steps = _WEBHOOK_STEPS.get(platform)
+        out.print(f"{platform} account {account_id} @{handle}", highlight=False)
+        if steps is None:
+            out.print(f"Webhook URL: {webhook}", highlight=False)
+            return
+        for where, what in steps:
+            line = what.format(url=webhook, base=base, id=account_id)
+            out.print(f"  {where}: {line}" if line else f"  {where}", highlight=False)
+
+
+email_cli = typer.Typer(help="Email intake: the local SMTP receiver.", no_args_is_help=True)
+cli.add_typer(email_cli, name="email")
+
+
+@email_cli.command("receive")
+def email_receive(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port (0: any free port).", min=0)] = 2525,
+) -> None:
+    """Receive mail for the email accounts' addresses over SMTP until Ctrl-C (stored like
+    IMAP mail; the ingest jobs of `serve` or `worker` process it)."""
+    import signal
+    import threading
+
+    from socialdesk.channels.email.receiver import MailReceiver
+
+    with application() as app:
+        try:
+            receiver = MailReceiver(app.db).start(host=host, port=port)
+        except OSError as exc:
+            raise fail(f"cannot listen on {host}:{port}: {exc}", code=1) from exc
+        stop = threading.Event()
+
+        def on_signal(*_args: object) -> None:
+            stop.set()
+
+        previous = signal.signal(signal.SIGTERM, on_signal)
+        out.print(
+            f"receiving mail on smtp://{receiver.host}:{receiver.port} (Ctrl-C stops)",
+            highlight=False,
+        )
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            receiver.stop()
+            signal.signal(signal.SIGTERM, previous)
+        out.print("mail receiver stopped", highlight=False)
 
 
 def main() -> None:

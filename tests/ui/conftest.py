@@ -30,6 +30,7 @@ from ui_support import (
     LiveServer,
     World,
     create_email_account,
+    create_rule_setup,
     create_sla_setup,
     live_app,
     module_database,
@@ -102,10 +103,13 @@ def build_world(app: App) -> World:
         globex = get_or_create_workspace(session, "globex").id
         create_user(session, globex, email="agent@globex.test", name="Gil", password=PASSWORD)
         other_account = create_sandbox_account(session, globex, name="Globex", handle="gx").id
+        create_email_account(app, session, globex, "care@globex.test")
     conversation_id = _customer_writes(app, acme, account_id, "dana")
     _customer_writes(app, acme, account_id, "eli")  # another customer, e.g. to merge
     other_conversation_id = _customer_writes(app, globex, other_account, "olaf")
     _customer_writes(app, globex, other_account, "eli")
+    with app.db.session() as session:  # after the messages: they stay untouched by rules
+        rule_id = create_rule_setup(session, acme, account_id)
     return World(
         app=app,
         api=create_app(app, run_workers=False),
@@ -122,6 +126,7 @@ def build_world(app: App) -> World:
         policy_id=sla_ids[1],
         team_id=team_id,
         email_account_id=email_account_id,
+        rule_id=rule_id,
     )
 
 

@@ -77,6 +77,7 @@ class World:
     policy_id: int = 0  # an SLA policy
     team_id: int = 0  # a team (its assignment strategy is edited on /admin/agents)
     email_account_id: int = 0  # an email account, to continue conversations on
+    rule_id: int = 0  # the second of two routing rules (switched off), see create_rule_setup
 
     def path(self, template: str, *, conversation_id: int | None = None) -> str:
         return template.format(
@@ -85,6 +86,8 @@ class World:
             token_id=self.token_id,
             calendar_id=self.calendar_id,
             policy_id=self.policy_id,
+            rule_id=self.rule_id,
+            account_id=self.account_id,
         )
 
 
@@ -220,6 +223,59 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("POST", "/admin/sla/policies/{policy_id}/delete"): RouteSpec(
         Access.SUPERVISOR, 303, "/admin/sla"
     ),
+    ("GET", "/admin/rules"): RouteSpec(Access.SUPERVISOR),
+    ("POST", "/admin/rules"): RouteSpec(
+        Access.SUPERVISOR,
+        303,
+        "/admin/rules",
+        form=lambda w: {
+            "name": "Refund requests",
+            "match": "all",
+            "cond": "k1",
+            "ck1_field": "text",
+            "ck1_op": "matches",
+            "ck1_value": "refund*",
+            "act": "k2",
+            "ak2_type": "set_priority",
+            "ak2_value": "high",
+        },
+    ),
+    # htmx fragments of the editor: a new row, and the dry run ("would have matched N")
+    ("GET", "/admin/rules/row"): RouteSpec(Access.SUPERVISOR),
+    ("GET", "/admin/rules/try"): RouteSpec(Access.SUPERVISOR),
+    ("GET", "/admin/rules/{rule_id}"): RouteSpec(Access.SUPERVISOR),
+    ("POST", "/admin/rules/{rule_id}"): RouteSpec(
+        Access.SUPERVISOR,
+        303,
+        "/admin/rules",
+        form=lambda w: {
+            "name": "Angry customers",
+            "cond": "k1",
+            "ck1_field": "sentiment",
+            "ck1_op": "in",
+            "ck1_value": "negative",
+            "act": "k2",
+            "ak2_type": "mark_spam",
+        },
+    ),
+    ("POST", "/admin/rules/{rule_id}/enabled"): RouteSpec(
+        Access.SUPERVISOR, 303, "/admin/rules", form=lambda w: {"enabled": "1"}
+    ),
+    ("POST", "/admin/rules/{rule_id}/move"): RouteSpec(
+        Access.SUPERVISOR, 303, "/admin/rules", form=lambda w: {"direction": "up"}
+    ),
+    ("POST", "/admin/rules/{rule_id}/delete"): RouteSpec(Access.SUPERVISOR, 303, "/admin/rules"),
+    ("GET", "/admin/autoreplies"): RouteSpec(Access.SUPERVISOR),
+    ("GET", "/admin/autoreplies/preview"): RouteSpec(Access.SUPERVISOR),
+    ("POST", "/admin/autoreplies"): RouteSpec(
+        Access.SUPERVISOR,
+        303,
+        "/admin/autoreplies",
+        form=lambda w: {"enabled": "1", "out_of_hours_enabled": "1", "in_hours_enabled": "1"},
+    ),
+    ("POST", "/admin/autoreplies/accounts/{account_id}/delete"): RouteSpec(
+        Access.SUPERVISOR, 303, "/admin/autoreplies"
+    ),
     ("POST", "/admin/canned"): RouteSpec(
         Access.ADMIN,
         303,
@@ -255,7 +311,33 @@ def create_sla_setup(session: Any, workspace_id: int) -> tuple[int, int]:
     return calendar.id, policy.id
 
 
-def create_email_account(app: App, session: Any, workspace_id: int) -> int:
+def create_rule_setup(session: Any, workspace_id: int, account_id: int) -> int:
+    """Two routing rules, both off (the second's id is returned, so it can move up), and
+    auto-reply settings of the account's own, switched off (for the rules admin routes)."""
+    from socialdesk.services.autoreply import save_settings
+    from socialdesk.services.rules import RuleInput, create_rule
+
+    create_rule(
+        session,
+        workspace_id,
+        RuleInput(name="Spam filter", conditions=[], actions=[{"type": "mark_spam"}]),
+    )
+    second = create_rule(
+        session,
+        workspace_id,
+        RuleInput(
+            name="Spanish",
+            conditions=[{"field": "language", "op": "in", "value": ["es"]}],
+            actions=[{"type": "set_priority", "value": "high"}],
+        ),
+    )
+    save_settings(session, workspace_id, channel_account_id=account_id, enabled=False)
+    return int(second.id)
+
+
+def create_email_account(
+    app: App, session: Any, workspace_id: int, handle: str = "care@acme.test"
+) -> int:
     """An email account (SMTP to a local relay, no IMAP) to continue conversations on."""
     from socialdesk.services.channel_accounts import connect_account
 
@@ -264,7 +346,7 @@ def create_email_account(app: App, session: Any, workspace_id: int) -> int:
         workspace_id,
         app.channels["email"].connection,
         name="Acme Mail",
-        values={"handle": "care@acme.test", "smtp_host": "127.0.0.1", "smtp_security": "plain"},
+        values={"handle": handle, "smtp_host": "127.0.0.1", "smtp_security": "plain"},
         cipher=app.cipher,
     ).id
 

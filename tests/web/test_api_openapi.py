@@ -41,6 +41,8 @@ def test_every_v1_route_is_documented(openapi: dict[str, Any]) -> None:
         "/api/v1/rules/{rule_id}/enable",
         "/api/v1/rules/{rule_id}/disable",
         "/api/v1/rules/{rule_id}/try",
+        "/api/v1/autoreply",
+        "/api/v1/autoreply/accounts/{account_id}",
         "/api/v1/calendars",
         "/api/v1/calendars/{calendar_id}",
         "/api/v1/sla-policies",
@@ -78,6 +80,8 @@ def test_every_request_field_is_described(openapi: dict[str, Any]) -> None:
         "PolicyIn",
         "TargetIn",
         "WebhookIn",
+        "AutoReplyIn",
+        "BusinessHoursIn",
     }
     undocumented = [
         f"{model}.{name}"

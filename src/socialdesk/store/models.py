@@ -290,9 +290,7 @@ class Conversation(Base):
     # is None while the conversation is pending on the customer (paused since sla_paused_at).
     # No ON DELETE here (SQLite cannot add one to an existing table): deleting a policy
     # detaches its conversations first (services/sla.py).
-    sla_policy_id: Mapped[int | None] = mapped_column(
-        Id, ForeignKey("sla_policies.id"), index=True
-    )
+    sla_policy_id: Mapped[int | None] = mapped_column(Id, ForeignKey("sla_policies.id"), index=True)
     first_response_started_at: Mapped[datetime | None]
     first_response_due_at: Mapped[datetime | None]
     next_response_started_at: Mapped[datetime | None]

@@ -2,9 +2,19 @@
 
 from fastapi import APIRouter
 
-from socialdesk.web.api import agents, channel_accounts, contacts, conversations, sandbox, teams
-from socialdesk.web.api import rules, sla, webhooks
-from socialdesk.web.api import continuation
+from socialdesk.web.api import (
+    agents,
+    autoreply,
+    channel_accounts,
+    contacts,
+    continuation,
+    conversations,
+    rules,
+    sandbox,
+    sla,
+    teams,
+    webhooks,
+)
 from socialdesk.web.api.common import PROBLEM_RESPONSES
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
@@ -18,5 +28,6 @@ router.include_router(teams.router)
 router.include_router(sla.router)
 router.include_router(webhooks.router)
 router.include_router(rules.router)
+router.include_router(autoreply.router)
 
 __all__ = ["router"]

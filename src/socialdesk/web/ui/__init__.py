@@ -12,8 +12,9 @@ from socialdesk.pipeline.notify import IngestResult
 from socialdesk.store.changes import subscribe_conversation_changes
 from socialdesk.web.live import LiveHub
 from socialdesk.web.ui.pages import actions, admin, auth, inbox
-from socialdesk.web.ui.pages import sla as sla_pages
 from socialdesk.web.ui.pages import agents as agent_pages
+from socialdesk.web.ui.pages import rules as rule_pages
+from socialdesk.web.ui.pages import sla as sla_pages
 from socialdesk.web.ui.presence import PresenceBoard
 from socialdesk.web.ui.render import render
 from socialdesk.web.ui.security import CsrfRejected, NeedsSignIn, RoleForbidden
@@ -58,7 +59,7 @@ def install_ui(api: FastAPI) -> None:
 
     api.state.cleanups.append(subscribe_conversation_changes(on_change))
     router = APIRouter(include_in_schema=False)
-    for module in (auth, inbox, actions, admin, sla_pages, agent_pages):
+    for module in (auth, inbox, actions, admin, sla_pages, agent_pages, rule_pages):
         router.include_router(module.router)
     api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="ui_static")

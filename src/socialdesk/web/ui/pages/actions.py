@@ -87,7 +87,8 @@ class TemplateChoice:
 def gsm_alphabet() -> tuple[str, str]:
     """The GSM 03.38 characters taking one septet and those taking two, read from
     ``domain.phone.sms_segments`` itself so the composer's live counter cannot disagree."""
-    basic, extended = [], []
+    basic: list[str] = []
+    extended: list[str] = []
     for code in range(0x2100):  # the GSM alphabet lies below U+2100 (the euro sign included)
         char = chr(code)
         if 0xD800 <= code <= 0xDFFF:
@@ -386,8 +387,12 @@ def _template_reply(
         problems = "; ".join(str(e["msg"]) for e in exc.errors())
         raise InvalidInput(f"template {name}: {problems}") from None
     text = chosen.text or f"[WhatsApp template {name}]"
-    for number, value in enumerate(values, start=1):
-        text = re.sub(r"\{\{\s*" + str(number) + r"\s*\}\}", lambda _m, v=value: v, text)
+    by_number = dict(enumerate(values, start=1))
+
+    def fill(match: re.Match[str]) -> str:
+        return by_number.get(int(match.group(1)), match.group(0))
+
+    text = re.sub(r"\{\{\s*(\d+)\s*\}\}", fill, text)
     return text, {"type": "template", **template.model_dump()}
 
 
