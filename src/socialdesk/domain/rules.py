@@ -641,6 +641,9 @@ def _rule_keys(spec: RuleSpec) -> frozenset[Key] | None:
     return frozenset().union(*known)  # type: ignore[arg-type]
 
 
+_MAX_WORDS_KEPT: Final = 100_000  # words a RuleSet remembers the rules of (see candidates)
+
+
 class RuleSet:
     """Compiled rules with an index, for evaluating many rules on many messages.
 
@@ -652,6 +655,9 @@ class RuleSet:
 
     def __init__(self, rules: Sequence[CompiledRule]) -> None:
         self.rules = list(rules)
+        # word -> numbers of the rules filed under it or under one of its prefixes: most words
+        # recur from message to message, so each is looked up in the index once per rule set.
+        self._by_word: dict[str, tuple[int, ...]] = {}
         self._always: list[int] = []
         self._index: dict[Key, list[int]] = {}
         self._stems: set[str] = set()
@@ -668,18 +674,28 @@ class RuleSet:
     def __len__(self) -> int:
         return len(self.rules)
 
+    def _word_rules(self, word: str) -> tuple[int, ...]:
+        index = self._index
+        numbers = list(index.get(("w", word), ()))
+        if self._stems:
+            for end in range(1, min(len(word), self._max_stem) + 1):
+                if word[:end] in self._stems:
+                    numbers.extend(index[("p", word[:end])])
+        return tuple(numbers)
+
     def candidates(self, facts: MessageFacts) -> list[CompiledRule]:
         index = self._index
         found: set[int] = set(self._always)
         _words, vocabulary = facts.words
+        by_word = self._by_word
         for word in vocabulary:
-            hit = index.get(("w", word))
+            hit = by_word.get(word)
+            if hit is None:
+                hit = self._word_rules(word)
+                if len(by_word) < _MAX_WORDS_KEPT:
+                    by_word[word] = hit
             if hit:
                 found.update(hit)
-            if self._stems:
-                for end in range(1, min(len(word), self._max_stem) + 1):
-                    if word[:end] in self._stems:
-                        found.update(index[("p", word[:end])])
         for key in (
             ("a", "channel", facts.platform),
             ("a", "account", str(facts.account_id)),
@@ -688,9 +704,9 @@ class RuleSet:
             ("a", "visibility", facts.visibility),
             ("a", "conversation", "new" if facts.new_conversation else "existing"),
         ):
-            hit = index.get(key)
-            if hit:
-                found.update(hit)
+            filed = index.get(key)
+            if filed:
+                found.update(filed)
         rules = self.rules
         return [rules[number] for number in sorted(found)]
 

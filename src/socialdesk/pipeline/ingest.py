@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import chain
@@ -47,7 +47,13 @@ from socialdesk.domain.types import (
     EventType,
     Visibility,
 )
-from socialdesk.pipeline.enrichment import analyze_sentiment, detect_language
+from socialdesk.pipeline.enrichment import (
+    UNDETERMINED,
+    Sentiment,
+    analyze_sentiment,
+    detect_language,
+)
+from socialdesk.pipeline.enrichment.language import read_languages, resolve_language
 from socialdesk.pipeline.events import InboundEvent
 from socialdesk.pipeline.notify import IngestResult
 from socialdesk.store.models import (
@@ -60,7 +66,7 @@ from socialdesk.store.models import (
 )
 from socialdesk.store.types import utcnow
 
-__all__ = ["enrich_message", "ingest_batch", "platform_time_order"]
+__all__ = ["enrich_message", "enrich_messages", "ingest_batch", "platform_time_order"]
 
 _CHUNK = 500  # ids per IN (...) list: below every driver's parameter limit
 
@@ -355,15 +361,59 @@ def platform_time_order(events: Sequence[InboundEvent]) -> list[InboundEvent]:
 _PII_HINT = re.compile(r"[@\d]")
 
 
-def enrich_message(
-    text: str, previous_language: str | None = None
-) -> tuple[str, str, float, list[str]]:
+Enriched = tuple[str, str, float, list[str]]
+
+
+def _pii_kinds(text: str) -> list[str]:
+    return sorted({f.kind for f in find_pii(text)}) if _PII_HINT.search(text) else []
+
+
+def enrich_message(text: str, previous_language: str | None = None) -> Enriched:
     """(language, sentiment label, sentiment score, sorted personal-data kinds) of one inbound
     message, as stored on it; the same analysis as ``socialdesk analyze``."""
     language = detect_language(text, previous_language=previous_language)
     sentiment = analyze_sentiment(text, language=language.code if language.detected else None)
-    kinds = sorted({f.kind for f in find_pii(text)}) if _PII_HINT.search(text) else []
-    return language.code, sentiment.label, round(sentiment.score, 4), kinds
+    return language.code, sentiment.label, round(sentiment.score, 4), _pii_kinds(text)
+
+
+def enrich_messages(
+    texts: Sequence[str],
+    authors: Sequence[Hashable | None] | None = None,
+    languages: dict[Any, str] | None = None,
+) -> list[Enriched]:
+    """:func:`enrich_message` of many messages, in order, with the same results but faster:
+    each step (language, sentiment, personal data) runs over all the texts before the next, so
+    the language model's and the lexicons' tables stay in the processor's cache, and identical
+    texts (retweets, templates) are analysed once.
+
+    ``authors[i]`` (a contact id, or None) chains the messages of one author: the previous
+    language of message ``i`` is ``languages[authors[i]]``, and ``languages`` gets each
+    message's language other than "und" as the messages are read in order."""
+    known: dict[Any, str] = languages if languages is not None else {}
+    guesses = []
+    for i, reading in enumerate(read_languages(texts)):
+        author = authors[i] if authors is not None else None
+        previous = known.get(author) if author is not None else None
+        guess = resolve_language(reading, previous_language=previous)
+        if author is not None and guess.code != UNDETERMINED:
+            known[author] = guess.code
+        guesses.append(guess)
+    sentiments: dict[tuple[str, str | None], Sentiment] = {}
+    kinds: dict[str, list[str]] = {}
+    keys = []
+    for body, guess in zip(texts, guesses, strict=True):
+        key = (body, guess.code if guess.detected else None)
+        if key not in sentiments:
+            sentiments[key] = analyze_sentiment(body, language=key[1])
+        keys.append(key)
+    for body in texts:
+        if body not in kinds:
+            kinds[body] = _pii_kinds(body)
+    out: list[Enriched] = []
+    for body, guess, key in zip(texts, guesses, keys, strict=True):
+        sentiment = sentiments[key]
+        out.append((guess.code, sentiment.label, round(sentiment.score, 4), list(kinds[body])))
+    return out
 
 
 @dataclass(slots=True)
@@ -413,6 +463,8 @@ class _Batch:
         self.enrich = enrich
         # contact id -> language of their latest message in this batch (short texts inherit it)
         self.contact_language: dict[int, str] = {}
+        # (index in message_rows, contact id) of the rows enrich() fills in, in message order
+        self.to_enrich: list[tuple[int, int | None]] = []
         self.now = utcnow()
         self.convs: list[_Conv] = []  # index in this list is the batch key of a conversation
         self.conv_key_by_id: dict[int, int] = {}
@@ -665,12 +717,8 @@ class _Batch:
             (event.channel_account_id, key)
         )
         inbound = event.direction == Direction.IN
-        language = sentiment = score = pii_kinds = None
         if self.enrich and inbound and event.author_kind == AuthorKind.CONTACT:
-            previous = self.contact_language.get(contact_id) if contact_id is not None else None
-            language, sentiment, score, pii_kinds = enrich_message(event.text, previous)
-            if contact_id is not None and language != "und":
-                self.contact_language[contact_id] = language
+            self.to_enrich.append((len(self.message_rows), contact_id))
         self.message_rows.append(
             {
                 "workspace_id": self.workspace_id,
@@ -696,13 +744,34 @@ class _Batch:
                 "delivery_error": None,
                 "idempotency_key": None,
                 "raw_event_id": event.raw_event_id,
-                "language": language,
-                "sentiment": sentiment,
-                "sentiment_score": score,
-                "pii_kinds": pii_kinds,
+                "language": None,
+                "sentiment": None,
+                "sentiment_score": None,
+                "pii_kinds": None,
             }
         )
         self.message_conv_keys.append(key)
+
+    def enrich_rows(self) -> None:
+        """Step 6 for the batch's inbound contact messages, all at once (enrich_messages), in
+        message order: a short text inherits its author's latest language in the batch."""
+        if not self.to_enrich:
+            return
+        rows = self.message_rows
+        enriched = enrich_messages(
+            [rows[i]["text"] for i, _ in self.to_enrich],
+            [contact_id for _, contact_id in self.to_enrich],
+            self.contact_language,
+        )
+        for (i, _), (language, sentiment, score, kinds) in zip(
+            self.to_enrich, enriched, strict=True
+        ):
+            row = rows[i]
+            row["language"] = language
+            row["sentiment"] = sentiment
+            row["sentiment_score"] = score
+            row["pii_kinds"] = kinds
+        self.to_enrich = []
 
 
 def _drop_duplicates(
@@ -937,8 +1006,8 @@ def ingest_batch(
     resolved, so history threads as it would have live.
 
     ``enrich`` (step 6): inbound contact messages get their language, sentiment label and score
-    and personal-data kinds (:func:`socialdesk.pipeline.enrichment.enrich_message`) stored on
-    the message. Live intake always enriches; history imports pass ``enrich=False`` (the
+    and personal-data kinds (:func:`enrich_messages`, the whole batch at once after threading)
+    stored on the message. Live intake always enriches; history imports pass ``enrich=False`` (the
     columns stay NULL) because enrichment costs about as much as the rest of the pipeline.
     """
     result = IngestResult(workspace_id=workspace_id, received=len(events))
@@ -964,5 +1033,6 @@ def ingest_batch(
         )
         key = batch.thread(event, contact_id)
         batch.add_message(event, contact_id, key)
+    batch.enrich_rows()
     _write(batch, result)
     return result

@@ -61,6 +61,7 @@ __all__ = [
     "route",
     "route_result",
     "rule_environment",
+    "rule_set",
 ]
 
 _CHUNK = 500
@@ -142,6 +143,31 @@ def compiled_rules(session: Session, workspace_id: int) -> list[CompiledRule]:
             _compiled.update(built)
     with _cache_lock:
         return [_compiled[key] for key in map(tuple, versions) if key in _compiled]
+
+
+# workspace id -> its latest RuleSet: rebuilt only when its compiled rules change, so its index
+# and the rules it found for each word serve batch after batch
+_rule_sets: dict[int, RuleSet] = {}
+_MAX_RULE_SETS = 1_000
+
+
+def rule_set(session: Session, workspace_id: int) -> RuleSet:
+    """The workspace's enabled rules in order (:func:`compiled_rules`) as an indexed RuleSet."""
+    rules = compiled_rules(session, workspace_id)
+    with _cache_lock:
+        cached = _rule_sets.get(workspace_id)
+    if (
+        cached is not None
+        and len(cached.rules) == len(rules)
+        and all(a is b for a, b in zip(cached.rules, rules, strict=True))
+    ):
+        return cached
+    built = RuleSet(rules)
+    with _cache_lock:
+        if len(_rule_sets) >= _MAX_RULE_SETS:
+            _rule_sets.clear()
+        _rule_sets[workspace_id] = built
+    return built
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -317,7 +343,7 @@ def route(ctx: RoutingContext, steps: Sequence[RoutingStep]) -> None:
     """Apply the rules (team, priority, tags, spam — written to the conversation), record
     outcomes, then call each step in order."""
     session = ctx.session
-    rules = RuleSet(compiled_rules(session, ctx.workspace_id))
+    rules = rule_set(session, ctx.workspace_id)
     decisions: dict[int, Decision] = {}
     languages: dict[int, str] = {}
     if rules:
