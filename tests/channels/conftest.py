@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from desk_kit import acme_agent
 from fastapi.testclient import TestClient
 from x_fake_server import FakeX
 from x_support import ACCESS_TOKEN, BRAND_ID, XDesk, connect_x
 
 from socialdesk.bootstrap import App
-from socialdesk.services.accounts import create_token, create_user
-from socialdesk.services.workspaces import get_or_create_workspace
 from socialdesk.web.app import create_app
 
 
@@ -34,10 +33,7 @@ def web(app: App) -> Iterator[TestClient]:
 @pytest.fixture
 def x(app: App, web: TestClient, fake_x: FakeX) -> XDesk:
     """The acme workspace, an agent with an API token, and @acmecare on (the fake) X."""
-    with app.db.session() as session:
-        workspace_id = get_or_create_workspace(session, "acme").id
-        user_id = create_user(session, workspace_id, email="agent@acme.example", name="Ana").id
-        token = create_token(session, workspace_id, name="tests", user_id=user_id).secret
+    workspace_id, _, token = acme_agent(app)
     account_id = connect_x(app, workspace_id, fake_x)
     return XDesk(
         app=app,

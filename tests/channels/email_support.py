@@ -8,22 +8,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Any
 
-import httpx
+from desk_kit import AccountDesk, acme_agent, connect
 from fastapi.testclient import TestClient
 from imap_fake_server import FakeImap
 from smtp_fake_server import FakeSmtp
-from sqlalchemy import select
+from sqlalchemy import ColumnElement
 
 import socialdesk.channels.email as email_channel
 from socialdesk.bootstrap import App
 from socialdesk.channels.base import AccountInfo
 from socialdesk.jobs.queue import ClaimedJob
 from socialdesk.pipeline.polling import POLL_JOB, make_poll_handler
-from socialdesk.services.accounts import create_token, create_user
-from socialdesk.services.channel_accounts import connect_account
-from socialdesk.services.workspaces import get_or_create_workspace
 from socialdesk.store.models import Message
 
 BRAND = "care@acme.example"
@@ -32,7 +28,6 @@ IMAP_USER = "care@acme.example"
 IMAP_PASSWORD = "imap-secret-1"
 SMTP_USER = "care@acme.example"
 SMTP_PASSWORD = "smtp-secret-2"
-API = "/api/v1"
 
 ACCOUNT = AccountInfo(
     id=7, workspace_id=1, platform="email", handle=BRAND, external_id=None, settings={}
@@ -315,40 +310,17 @@ def connect_email(
         ),
         **overrides,
     }
-    with app.db.session() as session:
-        account = connect_account(
-            session,
-            workspace_id,
-            email_channel.CONNECTION,
-            name="Acme Care mail",
-            values=values,
-            cipher=app.cipher,
-        )
-        return account.id
+    return connect(
+        app, workspace_id, email_channel.CONNECTION, name="Acme Care mail", values=values
+    )
 
 
 @dataclass
-class EmailDesk:
+class EmailDesk(AccountDesk):
     """The acme workspace with an agent's API token and an email account on the fakes."""
 
-    app: App
-    client: TestClient
-    workspace_id: int
-    account_id: int
-    api_token: str
     imap: FakeImap
     smtp: FakeSmtp
-
-    def process(self) -> int:
-        return self.app.run_jobs_until_idle()
-
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.api_token}"}
-        return self.client.get(API + path, headers=headers, **kwargs)
-
-    def post(self, path: str, body: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.api_token}"}
-        return self.client.post(API + path, json=body, headers=headers)
 
     def poll_now(self) -> None:
         """One poll of the account by the worker's handler, then every due job (ingest)."""
@@ -356,21 +328,12 @@ class EmailDesk:
         handler(ClaimedJob(0, POLL_JOB, {"channel_account_id": self.account_id}, 1, 5, "test"))
         self.process()
 
-    def messages(self) -> list[Message]:
-        with self.app.db.read_session() as session:
-            return list(
-                session.scalars(
-                    select(Message)
-                    .where(Message.workspace_id == self.workspace_id)
-                    .order_by(Message.platform_time, Message.id)
-                )
-            )
+    def messages_filter(self) -> ColumnElement[bool]:
+        """Every message of the workspace, not only those of the account."""
+        return Message.workspace_id == self.workspace_id
 
 
 def make_desk(app: App, client: TestClient, imap: FakeImap, smtp: FakeSmtp) -> EmailDesk:
-    with app.db.session() as session:
-        workspace_id = get_or_create_workspace(session, "acme").id
-        user_id = create_user(session, workspace_id, email="agent@acme.example", name="Ana").id
-        token = create_token(session, workspace_id, name="tests", user_id=user_id).secret
+    workspace_id, _, token = acme_agent(app)
     account_id = connect_email(app, workspace_id, imap=imap, smtp=smtp)
     return EmailDesk(app, client, workspace_id, account_id, token, imap, smtp)

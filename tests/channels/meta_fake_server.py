@@ -16,22 +16,18 @@ import hmac
 import itertools
 import json
 import re
-import threading
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
+from desk_kit import FakeDesk, acme_agent, connect
+from fake_http import Answer, JsonFakeServer, Recorded
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 import socialdesk.channels.meta as meta
 from socialdesk.bootstrap import App
-from socialdesk.services.channel_accounts import connect_account
-from socialdesk.store.models import Conversation, Message
 
 __all__ = ["FakeGraph", "MetaDesk", "Recorded"]
 
@@ -49,27 +45,11 @@ VERIFY_TOKEN = "acme-meta-verify-5b1e"
 PAGE_TOKEN = "EAAGm0PX4ZCpsBAFakePageAccessTokenForTests"
 IG_TOKEN = "IGAAFakeInstagramUserAccessTokenForTests"
 FIXTURES = Path(meta.__file__).parent / "fixtures"
-API = "/api/v1"
 
 _MESSAGES_PATH = re.compile(r"^/(v\d+\.\d+)/(\d{1,30})/messages$")
 _EDGE_PATH = re.compile(r"^/(v\d+\.\d+)/([0-9_]{1,80})/(comments|replies)$")
 _MESSAGING_TYPES = {"RESPONSE", "UPDATE", "MESSAGE_TAG"}
 _TAGS = {"HUMAN_AGENT", "CONFIRMED_EVENT_UPDATE", "POST_PURCHASE_UPDATE", "ACCOUNT_UPDATE"}
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-
-
-@dataclass
-class _Scripted:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def graph_error(
@@ -82,94 +62,35 @@ def graph_error(
     return {"error": error}
 
 
-class FakeGraph:
+class FakeGraph(JsonFakeServer):
     """``url`` is the base URL to give the client; ``requests`` what it received.
 
     ``messaging_ids`` maps a comment id to the messaging id (PSID/IGSID) of its author, which
     the answer to a private reply names as ``recipient_id``.
     """
 
+    content_type = "application/json; charset=UTF-8"
+
     def __init__(self, *, token: str, account_id: str, messaging_ids: dict[str, str]) -> None:
+        super().__init__()
         self.token = token
         self.account_id = account_id
         self.messaging_ids = dict(messaging_ids)
-        self.requests: list[Recorded] = []
         self._private_replied: set[str] = set()
-        self._script: deque[_Scripted] = deque()
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeGraph:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def answer_next(
-        self, status: int, body: Any = None, headers: dict[str, str] | None = None
-    ) -> None:
-        """The next request (after the token check) gets this answer."""
-        self._script.append(_Scripted(status, body, headers or {}))
-
-    def posts(self, path: str) -> list[Recorded]:
-        return [r for r in self.requests if r.method == "POST" and r.path == path]
 
     # -- the server side ----------------------------------------------------------------------
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode("utf-8", errors="replace")
-        headers = {k.lower(): v for k, v in handler.headers.items()}
-        with self._lock:
-            self.requests.append(Recorded(handler.command, handler.path, headers, body))
-        status, answer, extra = self._route(handler.command, handler.path, headers, body)
-        data = json.dumps(answer).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json; charset=UTF-8")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in extra.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-
-    def _route(
-        self, method: str, path: str, headers: dict[str, str], body: Any
-    ) -> tuple[int, Any, dict[str, str]]:
+    def route(self, request: Recorded) -> Answer:
+        method, path, headers, body = request.method, request.path, request.headers, request.body
         if headers.get("authorization") != f"Bearer {self.token}":
             return (
                 400,
                 graph_error("Invalid OAuth access token - Cannot parse access token", 190),
                 {},
             )
-        with self._lock:
-            scripted = self._script.popleft() if self._script else None
+        scripted = self.scripted()
         if scripted is not None:
-            return scripted.status, scripted.body, scripted.headers
+            return scripted
         if method != "POST":
             return (
                 400,
@@ -192,14 +113,14 @@ class FakeGraph:
         with self._lock:
             return f"{prefix}{next(self._ids):06d}"
 
-    def _comment(self, body: Any) -> tuple[int, Any, dict[str, str]]:
+    def _comment(self, body: Any) -> Answer:
         if not isinstance(body, dict) or set(body) != {"message"}:
             return 400, graph_error('(#100) A comment is {"message": ...}', 100), {}
         if not isinstance(body["message"], str) or not body["message"].strip():
             return 400, graph_error("(#100) Missing message", 100), {}
         return 200, {"id": self._new_id("1091623449621377_99900")}, {}
 
-    def _send(self, body: Any) -> tuple[int, Any, dict[str, str]]:
+    def _send(self, body: Any) -> Answer:
         problem = _invalid_send(body)
         if problem:
             return 400, graph_error(f"(#100) {problem}", 100), {}
@@ -302,28 +223,14 @@ def connect_meta(app: App, workspace_id: int, platform: str, url: str, **overrid
         "api_base_url": url,
         **overrides,
     }
-    with app.db.session() as session:
-        return connect_account(
-            session,
-            workspace_id,
-            spec,
-            name=f"Acme on {platform}",
-            values=values,
-            cipher=app.cipher,
-        ).id
+    return connect(app, workspace_id, spec, name=f"Acme on {platform}", values=values)
 
 
 @dataclass
-class MetaDesk:
+class MetaDesk(FakeDesk[FakeGraph]):
     """One workspace with a Facebook Page or Instagram account wired to the fake Graph API."""
 
-    app: App
-    client: TestClient
-    fake: FakeGraph
-    platform: str
-    workspace_id: int
-    account_id: int
-    api_token: str
+    platform: str  # "facebook" or "instagram"
 
     def deliver(
         self,
@@ -343,47 +250,10 @@ class MetaDesk:
             },
         )
 
-    def process(self) -> int:
-        return self.app.run_jobs_until_idle()
-
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.api_token}"}
-        return self.client.get(API + path, headers=headers, **kwargs)
-
-    def post(self, path: str, body: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.api_token}"}
-        return self.client.post(API + path, json=body, headers=headers)
-
-    def messages(self) -> list[Message]:
-        with self.app.db.read_session() as session:
-            return list(
-                session.scalars(
-                    select(Message)
-                    .where(Message.channel_account_id == self.account_id)
-                    .order_by(Message.platform_time, Message.id)
-                )
-            )
-
-    def conversations(self) -> list[Conversation]:
-        with self.app.db.read_session() as session:
-            return list(
-                session.scalars(
-                    select(Conversation)
-                    .where(Conversation.channel_account_id == self.account_id)
-                    .order_by(Conversation.id)
-                )
-            )
-
 
 def make_desk(app: App, web: TestClient, platform: str, fake: FakeGraph) -> MetaDesk:
     """The acme workspace, an agent with an API token, and its account on (the fake) Meta."""
-    from socialdesk.services.accounts import create_token, create_user
-    from socialdesk.services.workspaces import get_or_create_workspace
-
-    with app.db.session() as session:
-        workspace_id = get_or_create_workspace(session, "acme").id
-        user_id = create_user(session, workspace_id, email="agent@acme.example", name="Ana").id
-        token = create_token(session, workspace_id, name="tests", user_id=user_id).secret
+    workspace_id, _, token = acme_agent(app)
     account_id = connect_meta(app, workspace_id, platform, fake.url)
     return MetaDesk(
         app=app,

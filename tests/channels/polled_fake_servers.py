@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import threading
-from collections import deque
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
+
+from fake_http import Answer, FakeHttpServer, first_values, lower_headers
 
 __all__ = ["FakeReddit", "FakeYouTube", "Recorded"]
 
@@ -30,94 +30,33 @@ class Recorded:
     body: Any
 
 
-@dataclass
-class _Scripted:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-class _FakeApi:
-    """The HTTP plumbing both fakes share: a threaded server, a script of forced answers."""
-
-    def __init__(self) -> None:
-        self.requests: list[Recorded] = []
-        self._script: deque[_Scripted] = deque()
-        self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake._serve(self)
-
-            def do_POST(self) -> None:
-                fake._serve(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> _FakeApi:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def answer_next(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        self._script.append(_Scripted(status, body, headers or {}))
+class _FakeApi(FakeHttpServer[Recorded]):
+    """What both fakes share beyond the plumbing: the query string parsed, form and JSON bodies
+    decoded by their content type, and scripted answers kept for the API calls (not tokens)."""
 
     def calls(self, method: str, path_end: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method and r.path.endswith(path_end)]
 
-    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+    def parse(self, handler: BaseHTTPRequestHandler, raw: bytes) -> Recorded:
         parts = urlsplit(handler.path)
-        length = int(handler.headers.get("content-length") or 0)
-        raw = handler.rfile.read(length) if length else b""
         content_type = handler.headers.get("content-type", "")
         body: Any
         if "json" in content_type:
             body = json.loads(raw)
         elif "form" in content_type:
-            body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+            body = first_values(raw.decode())
         else:
             body = raw.decode()
-        record = Recorded(
-            handler.command,
-            parts.path,
-            {k: v[0] for k, v in parse_qs(parts.query).items()},
-            {k.lower(): v for k, v in handler.headers.items()},
-            body,
+        return Recorded(
+            handler.command, parts.path, first_values(parts.query), lower_headers(handler), body
         )
-        with self._lock:
-            self.requests.append(record)
-            scripted = self._script.popleft() if self._script else None
-        if scripted is not None and not parts.path.endswith(("/access_token", "/token")):
-            status, answer, headers = scripted.status, scripted.body, scripted.headers
-        else:
-            if scripted is not None:
-                self._script.appendleft(scripted)  # tokens are not what the script is for
-            status, answer, headers = self.route(record)
-        data = json.dumps(answer).encode()
-        handler.send_response(status)
-        handler.send_header("content-type", "application/json")
-        handler.send_header("content-length", str(len(data)))
-        for name, value in headers.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
 
-    def route(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
-        raise NotImplementedError
+    def handle(self, handler: BaseHTTPRequestHandler, raw: bytes) -> Answer:
+        request = self.parse(handler, raw)
+        self.record(request)
+        if request.path.endswith(("/access_token", "/token")):
+            return self.route(request)  # tokens are not what the script is for
+        return self.scripted() or self.route(request)
 
 
 class FakeReddit(_FakeApi):
@@ -134,7 +73,7 @@ class FakeReddit(_FakeApi):
         self.issued: list[str] = []
         self._ids = itertools.count(9000)
 
-    def route(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
+    def route(self, request: Recorded) -> Answer:
         if request.path == "/api/v1/access_token":
             expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
             if request.headers.get("authorization") != f"Basic {expected}":
@@ -197,7 +136,7 @@ class FakeYouTube(_FakeApi):
         self.issued: list[str] = []
         self._ids = itertools.count(1)
 
-    def route(self, request: Recorded) -> tuple[int, Any, dict[str, str]]:
+    def route(self, request: Recorded) -> Answer:
         if request.path == "/token":
             expected = {
                 "grant_type": "refresh_token",

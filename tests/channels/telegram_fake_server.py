@@ -17,21 +17,22 @@ import copy
 import itertools
 import json
 import re
-import threading
-from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi.testclient import TestClient
-from sqlalchemy import select
+
+try:
+    from desk_kit import FakeDesk, connect
+    from fake_http import Answer, FakeHttpServer, json_or_text, lower_headers
+except ModuleNotFoundError:  # imported as channels.telegram_fake_server (tests/test_cli_*.py)
+    from channels.desk_kit import FakeDesk, connect
+    from channels.fake_http import Answer, FakeHttpServer, json_or_text, lower_headers
 
 import socialdesk.channels.telegram as telegram
 from socialdesk.bootstrap import App
-from socialdesk.services.channel_accounts import connect_account
-from socialdesk.store.models import Conversation, Message
 
 __all__ = ["FakeTelegram", "Recorded", "TelegramDesk"]
 
@@ -49,86 +50,36 @@ class Recorded:
     body: Any
 
 
-class FakeTelegram:
+class FakeTelegram(FakeHttpServer[Recorded]):
     """``url`` is the Bot API base URL to give the client; ``requests`` what it received."""
 
     def __init__(self, *, token: str, bot_id: int = 7012345678) -> None:
+        super().__init__()
         self.token = token
         self.bot_id = bot_id
-        self.requests: list[Recorded] = []
         self.webhook: dict[str, Any] | None = None
         self.blocked_chats: set[int] = set()
-        self._script: deque[tuple[int, Any, dict[str, str]]] = deque()
         self._ids = itertools.count(2001)
-        self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeTelegram:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def answer_next(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        """The next request with the right token gets this answer."""
-        self._script.append((status, body, headers or {}))
 
     def calls(self, method: str) -> list[Recorded]:
         return [r for r in self.requests if r.method == method]
 
     # -- the server side ----------------------------------------------------------------------
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        headers = {k.lower(): v for k, v in handler.headers.items()}
+    def handle(self, handler: BaseHTTPRequestHandler, raw: bytes) -> Answer:
         match = _PATH.match(handler.path)
-        try:
-            body: Any = json.loads(raw) if raw else {}
-        except ValueError:
-            body = raw.decode("utf-8", errors="replace")
         if match is None:
-            status, answer, extra = 404, _error(404, "Not Found"), {}
-        else:
-            with self._lock:
-                self.requests.append(Recorded(match["method"], match["token"], headers, body))
-            status, answer, extra = self._route(match["token"], match["method"], headers, body)
-        data = json.dumps(answer).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in extra.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
+            return 404, _error(404, "Not Found"), {}
+        request = Recorded(
+            match["method"], match["token"], lower_headers(handler), json_or_text(raw, empty={})
+        )
+        self.record(request)
+        return self.route(request)
 
-    def _route(
-        self, token: str, method: str, headers: dict[str, str], body: Any
-    ) -> tuple[int, Any, dict[str, str]]:
+    def route(self, request: Recorded) -> Answer:
+        token, method, headers, body = request.token, request.method, request.headers, request.body
         if token != self.token:
             return 401, _error(401, "Unauthorized"), {}
-        with self._lock:
-            scripted = self._script.popleft() if self._script else None
+        scripted = self.scripted()
         if scripted is not None:
             return scripted
         if not headers.get("content-type", "").startswith("application/json"):
@@ -143,7 +94,7 @@ class FakeTelegram:
             return 200, {"ok": True, "result": True}, {}
         return 404, _error(404, "Not Found"), {}
 
-    def _send_message(self, body: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+    def _send_message(self, body: dict[str, Any]) -> Answer:
         problem = _invalid_send(body)
         if problem:
             return 400, _error(400, f"Bad Request: {problem}"), {}
@@ -161,7 +112,7 @@ class FakeTelegram:
             result["reply_markup"] = body["reply_markup"]
         return 200, {"ok": True, "result": result}, {}
 
-    def _set_webhook(self, body: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
+    def _set_webhook(self, body: dict[str, Any]) -> Answer:
         url = body.get("url")
         if not isinstance(url, str) or not url.startswith("https://"):
             return 400, _error(400, "Bad Request: bad webhook: An HTTPS URL must be provided"), {}
@@ -217,7 +168,6 @@ BOT_HANDLE = "acme_care_bot"
 WEBHOOK_SECRET = "s3cr3t_Token-for-acme_care"
 CUSTOMER_ID = "5512345678"
 FIXTURES = Path(telegram.__file__).parent / "fixtures"
-API = "/api/v1"
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -235,28 +185,12 @@ def connect_bot(app: App, workspace_id: int, base_url: str, **overrides: str) ->
         "api_base_url": base_url,
         **overrides,
     }
-    with app.db.session() as session:
-        account = connect_account(
-            session,
-            workspace_id,
-            telegram.CONNECTION,
-            name="Acme on Telegram",
-            values=values,
-            cipher=app.cipher,
-        )
-        return account.id
+    return connect(app, workspace_id, telegram.CONNECTION, name="Acme on Telegram", values=values)
 
 
 @dataclass
-class TelegramDesk:
+class TelegramDesk(FakeDesk[FakeTelegram]):
     """One workspace with a bot wired to the fake Bot API, seen through the API."""
-
-    app: App
-    client: TestClient
-    fake: FakeTelegram
-    workspace_id: int
-    account_id: int
-    api_token: str
 
     def deliver(
         self,
@@ -273,31 +207,3 @@ class TelegramDesk:
         return self.client.post(
             f"/hooks/telegram/{account_id or self.account_id}", content=body, headers=headers
         )
-
-    def process(self) -> int:
-        return self.app.run_jobs_until_idle()
-
-    def get(self, path: str) -> httpx.Response:
-        return self.client.get(API + path, headers={"Authorization": f"Bearer {self.api_token}"})
-
-    def post(self, path: str, body: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.api_token}"}
-        return self.client.post(API + path, json=body, headers=headers)
-
-    def messages(self) -> list[Message]:
-        with self.app.db.read_session() as session:
-            return list(
-                session.scalars(
-                    select(Message)
-                    .where(Message.channel_account_id == self.account_id)
-                    .order_by(Message.platform_time, Message.id)
-                )
-            )
-
-    def conversations(self) -> list[Conversation]:
-        with self.app.db.read_session() as session:
-            return list(
-                session.scalars(
-                    select(Conversation).where(Conversation.channel_account_id == self.account_id)
-                )
-            )

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from desk_kit import acme_agent, connect
 from fastapi.testclient import TestClient
 from polled_fake_servers import FakeReddit, FakeYouTube
 from sqlalchemy import select, update
@@ -19,9 +20,6 @@ from socialdesk.bootstrap import App
 from socialdesk.channels.reddit import CONNECTION as REDDIT
 from socialdesk.channels.youtube import CONNECTION as YOUTUBE
 from socialdesk.pipeline.polling import schedule_poll
-from socialdesk.services.accounts import create_token, create_user
-from socialdesk.services.channel_accounts import connect_account
-from socialdesk.services.workspaces import get_or_create_workspace
 from socialdesk.store.models import Conversation, Job, Message
 from socialdesk.store.types import utcnow
 from socialdesk.web.app import create_app
@@ -82,13 +80,8 @@ class Desk:
 
 
 def _desk(app: App, spec: Any, values: dict[str, str]) -> Iterator[Desk]:
-    with app.db.session() as session:
-        workspace_id = get_or_create_workspace(session, "acme").id
-        user_id = create_user(session, workspace_id, email="agent@acme.example", name="Ana").id
-        token = create_token(session, workspace_id, name="tests", user_id=user_id).secret
-        account_id = connect_account(
-            session, workspace_id, spec, name="Acme", values=values, cipher=app.cipher
-        ).id
+    workspace_id, _, token = acme_agent(app)
+    account_id = connect(app, workspace_id, spec, name="Acme", values=values)
     with TestClient(create_app(app, run_workers=False)) as client:
         yield Desk(app=app, client=client, account_id=account_id, token=token)
 

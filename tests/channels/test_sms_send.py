@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from desk_kit import acme_agent
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from twilio_fake_server import (
@@ -27,8 +28,6 @@ from socialdesk.bootstrap import App
 from socialdesk.channels.base import AccountInfo, OutboundMessage, SendError
 from socialdesk.channels.sms import SmsChannel
 from socialdesk.jobs.queue import JobStatus
-from socialdesk.services.accounts import create_token, create_user
-from socialdesk.services.workspaces import get_or_create_workspace
 from socialdesk.store.models import Job, Message
 from socialdesk.store.types import utcnow
 
@@ -174,10 +173,7 @@ def test_a_success_without_a_sid_is_not_sent_again() -> None:
 # -- the outbox worker -------------------------------------------------------------------------
 @pytest.fixture
 def desk(app: App, web: TestClient, server: FakeTwilio) -> SmsDesk:
-    with app.db.session() as session:
-        workspace_id = get_or_create_workspace(session, "acme").id
-        user_id = create_user(session, workspace_id, email="a@acme.example", name="Ana").id
-        token = create_token(session, workspace_id, name="tests", user_id=user_id).secret
+    workspace_id, _, token = acme_agent(app, email="a@acme.example")
     account_id = connect_number(app, workspace_id, server.url)
     return SmsDesk(app, web, server, workspace_id, account_id, token)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from desk_kit import acme_agent
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from twilio_fake_server import (
@@ -22,8 +23,6 @@ from twilio_fake_server import (
 )
 
 from socialdesk.bootstrap import App
-from socialdesk.services.accounts import create_token, create_user
-from socialdesk.services.workspaces import get_or_create_workspace
 from socialdesk.store.models import ContactIdentity, RawEvent
 
 
@@ -31,10 +30,7 @@ from socialdesk.store.models import ContactIdentity, RawEvent
 def desk(app: App, web: TestClient) -> Iterator[SmsDesk]:
     fake = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN).start()
     try:
-        with app.db.session() as session:
-            workspace_id = get_or_create_workspace(session, "acme").id
-            user_id = create_user(session, workspace_id, email="a@acme.example", name="Ana").id
-            token = create_token(session, workspace_id, name="tests", user_id=user_id).secret
+        workspace_id, _, token = acme_agent(app, email="a@acme.example")
         account_id = connect_number(app, workspace_id, fake.url)
         yield SmsDesk(app, web, fake, workspace_id, account_id, token)
     finally:

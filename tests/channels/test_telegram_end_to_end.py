@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from desk_kit import acme_agent
 from fastapi.testclient import TestClient
 from telegram_fake_server import (
     BOT_TOKEN,
@@ -18,18 +19,13 @@ from telegram_fake_server import (
 )
 
 from socialdesk.bootstrap import App
-from socialdesk.services.accounts import create_token, create_user
-from socialdesk.services.workspaces import get_or_create_workspace
 
 
 @pytest.fixture
 def tg(app: App, web: TestClient) -> Iterator[TelegramDesk]:
     fake = FakeTelegram(token=BOT_TOKEN).start()
     try:
-        with app.db.session() as session:
-            workspace_id = get_or_create_workspace(session, "acme").id
-            user_id = create_user(session, workspace_id, email="a@acme.example", name="Ana").id
-            token = create_token(session, workspace_id, name="tests", user_id=user_id).secret
+        workspace_id, _, token = acme_agent(app, email="a@acme.example")
         account_id = connect_bot(app, workspace_id, fake.url)
         yield TelegramDesk(app, web, fake, workspace_id, account_id, token)
     finally:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from desk_kit import acme_agent
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from telegram_fake_server import (
@@ -26,8 +27,6 @@ from socialdesk.bootstrap import App
 from socialdesk.channels.base import AccountInfo, OutboundMessage, SendError
 from socialdesk.channels.telegram import TelegramChannel, register_webhook
 from socialdesk.jobs.queue import JobStatus
-from socialdesk.services.accounts import create_token, create_user
-from socialdesk.services.workspaces import get_or_create_workspace
 from socialdesk.store.models import Job, Message
 from socialdesk.store.types import utcnow
 
@@ -246,10 +245,7 @@ def test_register_webhook_surfaces_telegrams_refusal(server: FakeTelegram) -> No
 # -- the outbox worker with Telegram's answers ------------------------------------------------
 @pytest.fixture
 def tg(app: App, web: TestClient, server: FakeTelegram) -> TelegramDesk:
-    with app.db.session() as session:
-        workspace_id = get_or_create_workspace(session, "acme").id
-        user_id = create_user(session, workspace_id, email="agent@acme.example", name="Ana").id
-        token = create_token(session, workspace_id, name="tests", user_id=user_id).secret
+    workspace_id, _, token = acme_agent(app)
     account_id = connect_bot(app, workspace_id, server.url)
     return TelegramDesk(app, web, server, workspace_id, account_id, token)
 

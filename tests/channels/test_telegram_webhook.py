@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from desk_kit import acme_agent
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from telegram_fake_server import (
@@ -19,9 +20,7 @@ from telegram_fake_server import (
 )
 
 from socialdesk.bootstrap import App
-from socialdesk.services.accounts import create_token, create_user
 from socialdesk.services.sandbox import create_sandbox_account
-from socialdesk.services.workspaces import get_or_create_workspace
 from socialdesk.store.models import ContactIdentity, RawEvent
 
 
@@ -36,10 +35,7 @@ def fake_telegram() -> Iterator[FakeTelegram]:
 
 @pytest.fixture
 def tg(app: App, web: TestClient, fake_telegram: FakeTelegram) -> TelegramDesk:
-    with app.db.session() as session:
-        workspace_id = get_or_create_workspace(session, "acme").id
-        user_id = create_user(session, workspace_id, email="agent@acme.example", name="Ana").id
-        token = create_token(session, workspace_id, name="tests", user_id=user_id).secret
+    workspace_id, _, token = acme_agent(app)
     account_id = connect_bot(app, workspace_id, fake_telegram.url)
     return TelegramDesk(app, web, fake_telegram, workspace_id, account_id, token)
 

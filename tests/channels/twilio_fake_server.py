@@ -20,22 +20,18 @@ import hmac
 import itertools
 import json
 import re
-import threading
-from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 import httpx
-from fastapi.testclient import TestClient
-from sqlalchemy import select
+from desk_kit import FakeDesk, connect
+from fake_http import Answer, FakeHttpServer, form_fields, lower_headers
 
 import socialdesk.channels.sms as sms
 from socialdesk.bootstrap import App
-from socialdesk.services.channel_accounts import connect_account
-from socialdesk.store.models import Conversation, Message
 
 __all__ = ["FakeTwilio", "Recorded", "SmsDesk", "sign"]
 
@@ -51,64 +47,22 @@ class Recorded:
     form: dict[str, str]
 
 
-class FakeTwilio:
+class FakeTwilio(FakeHttpServer[Recorded]):
+    http_methods = ("POST",)
+    content_type = "application/json; charset=utf-8"
+
     def __init__(self, *, account_sid: str, auth_token: str) -> None:
+        super().__init__()
         self.account_sid = account_sid
         self.auth_token = auth_token
-        self.requests: list[Recorded] = []
-        self._script: deque[tuple[int, Any, dict[str, str]]] = deque()
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> FakeTwilio:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def answer_next(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-        self._script.append((status, body, headers or {}))
 
     # -- the server side ----------------------------------------------------------------------
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length).decode() if length else ""
-        headers = {k.lower(): v for k, v in handler.headers.items()}
-        form = dict(parse_qsl(raw, keep_blank_values=True))
-        with self._lock:
-            self.requests.append(Recorded(handler.command, handler.path, headers, form))
-        status, answer, extra = self._route(handler.path, headers, form)
-        data = json.dumps(answer).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in extra.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
+    def parse(self, handler: BaseHTTPRequestHandler, raw: bytes) -> Recorded:
+        return Recorded(handler.command, handler.path, lower_headers(handler), form_fields(raw))
 
-    def _route(
-        self, path: str, headers: dict[str, str], form: dict[str, str]
-    ) -> tuple[int, Any, dict[str, str]]:
+    def route(self, request: Recorded) -> Answer:
+        path, headers, form = request.path, request.headers, request.form
         expected = (
             "Basic " + base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         )
@@ -119,8 +73,7 @@ class FakeTwilio:
             return 401, _error(20003, "Authenticate", 401), {}
         if match is None:
             return 404, _error(20404, "The requested resource was not found", 404), {}
-        with self._lock:
-            scripted = self._script.popleft() if self._script else None
+        scripted = self.scripted()
         if scripted is not None:
             return scripted
         if not headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
@@ -186,7 +139,6 @@ BRAND_NUMBER = "+14155550100"
 CUSTOMER_NUMBER = "+14155550199"
 PUBLIC_URL = "https://desk.example.com"
 FIXTURES = Path(sms.__file__).parent / "fixtures"
-API = "/api/v1"
 
 
 def fixture(name: str) -> list[tuple[str, str]]:
@@ -210,26 +162,18 @@ def connect_number(app: App, workspace_id: int, base_url: str, **overrides: str)
         "api_base_url": base_url,
         **overrides,
     }
-    with app.db.session() as session:
-        account = connect_account(
-            session,
-            workspace_id,
-            sms.CONNECTION,
-            name="Acme SMS",
-            values={k: v for k, v in values.items() if v},
-            cipher=app.cipher,
-        )
-        return account.id
+    return connect(
+        app,
+        workspace_id,
+        sms.CONNECTION,
+        name="Acme SMS",
+        values={k: v for k, v in values.items() if v},
+    )
 
 
 @dataclass
-class SmsDesk:
-    app: App
-    client: TestClient
-    fake: FakeTwilio
-    workspace_id: int
-    account_id: int
-    api_token: str
+class SmsDesk(FakeDesk[FakeTwilio]):
+    """One workspace with a number wired to the fake Twilio, seen through the API."""
 
     def deliver(
         self,
@@ -254,31 +198,3 @@ class SmsDesk:
 
     def status(self, params: list[tuple[str, str]]) -> httpx.Response:
         return self.deliver(params, path=f"/hooks/sms/{self.account_id}/status")
-
-    def process(self) -> int:
-        return self.app.run_jobs_until_idle()
-
-    def get(self, path: str) -> httpx.Response:
-        return self.client.get(API + path, headers={"Authorization": f"Bearer {self.api_token}"})
-
-    def post(self, path: str, body: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.api_token}"}
-        return self.client.post(API + path, json=body, headers=headers)
-
-    def messages(self) -> list[Message]:
-        with self.app.db.read_session() as session:
-            return list(
-                session.scalars(
-                    select(Message)
-                    .where(Message.channel_account_id == self.account_id)
-                    .order_by(Message.platform_time, Message.id)
-                )
-            )
-
-    def conversations(self) -> list[Conversation]:
-        with self.app.db.read_session() as session:
-            return list(
-                session.scalars(
-                    select(Conversation).where(Conversation.channel_account_id == self.account_id)
-                )
-            )

@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from desk_kit import acme_agent, connect
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from socialdesk.bootstrap import App
 from socialdesk.channels.webchat import CONNECTION
-from socialdesk.services.accounts import create_token, create_user
-from socialdesk.services.channel_accounts import connect_account
-from socialdesk.services.workspaces import get_or_create_workspace
 from socialdesk.store.models import User
 
 ORIGIN = "https://www.acme.example"
@@ -104,11 +102,6 @@ def make_site(app: App, client: TestClient, **settings: str) -> WebchatDesk:
     """The acme workspace, agent Ana (offline until set online) and its web chat site."""
     values = {"handle": "acme-website", "allowed_origins": ORIGIN, "title": "Chat with Acme"}
     values.update(settings)
-    with app.db.session() as session:
-        workspace_id = get_or_create_workspace(session, "acme").id
-        agent_id = create_user(session, workspace_id, email="ana@acme.example", name="Ana").id
-        token = create_token(session, workspace_id, name="tests", user_id=agent_id).secret
-        account_id = connect_account(
-            session, workspace_id, CONNECTION, name="Acme website", values=values, cipher=app.cipher
-        ).id
+    workspace_id, agent_id, token = acme_agent(app, email="ana@acme.example")
+    account_id = connect(app, workspace_id, CONNECTION, name="Acme website", values=values)
     return WebchatDesk(app, client, workspace_id, account_id, agent_id, token)

@@ -20,24 +20,19 @@ import hmac
 import itertools
 import json
 import re
-import threading
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from desk_kit import FakeDesk, acme_agent, connect
+from fake_http import Answer, JsonFakeServer, Recorded
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 import socialdesk.channels.whatsapp as whatsapp
 from socialdesk.bootstrap import App
-from socialdesk.services.accounts import create_token, create_user
-from socialdesk.services.channel_accounts import connect_account
-from socialdesk.services.workspaces import get_or_create_workspace
-from socialdesk.store.models import Conversation, Message
+from socialdesk.store.models import Message
 
 __all__ = [
     "ACCESS_TOKEN",
@@ -63,28 +58,12 @@ VERIFY_TOKEN = "socialdesk-verify-7d3f"
 ACCESS_TOKEN = "EAAJB7example0SystemUserToken0ZBZCwhatsapp"
 VERSION = "v23.0"
 FIXTURES = Path(whatsapp.__file__).parent / "fixtures"
-API = "/api/v1"
 
 _PATH = re.compile(r"^/(v\d+\.\d+)/(\d{1,20})/messages$")
 _WA_ID = re.compile(r"^\+?\d{6,15}$")
 
 
 # -- the platform side ------------------------------------------------------------------------
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-
-
-@dataclass
-class _Scripted:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-
-
 def graph_error(
     code: int, message: str, details: str | None = None, *, subcode: int | None = None
 ) -> dict[str, Any]:
@@ -102,93 +81,37 @@ def graph_error(
     return {"error": error}
 
 
-class FakeWhatsApp:
+class FakeWhatsApp(JsonFakeServer):
     """``url`` is the base URL to give the client; ``requests`` what it received."""
+
+    content_type = "application/json; charset=UTF-8"
 
     def __init__(
         self, *, token: str = ACCESS_TOKEN, phone_number_id: str = PHONE_NUMBER_ID
     ) -> None:
+        super().__init__()
         self.token = token
         self.phone_number_id = phone_number_id
-        self.requests: list[Recorded] = []
-        self._script: deque[_Scripted] = deque()
         self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass  # keep pytest output clean
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
 
     @property
     def messages_path(self) -> str:
         return f"/{VERSION}/{self.phone_number_id}/messages"
 
-    def start(self) -> FakeWhatsApp:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
-
-    def answer_next(
-        self, status: int, body: Any = None, headers: dict[str, str] | None = None
-    ) -> None:
-        """The next request (after the bearer token check) gets this answer."""
-        self._script.append(_Scripted(status, body, headers or {}))
-
     def sent(self) -> list[Recorded]:
         return [r for r in self.requests if r.method == "POST" and r.path == self.messages_path]
 
-    def _handle(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
-        try:
-            body: Any = json.loads(raw) if raw else None
-        except ValueError:
-            body = raw.decode("utf-8", errors="replace")
-        headers = {k.lower(): v for k, v in handler.headers.items()}
-        with self._lock:
-            self.requests.append(Recorded(handler.command, handler.path, headers, body))
-        status, answer, extra = self._route(handler.command, handler.path, headers, body)
-        data = json.dumps(answer).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json; charset=UTF-8")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in extra.items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-
-    def _route(
-        self, method: str, path: str, headers: dict[str, str], body: Any
-    ) -> tuple[int, Any, dict[str, str]]:
+    def route(self, request: Recorded) -> Answer:
+        method, path, headers, body = request.method, request.path, request.headers, request.body
         if headers.get("authorization") != f"Bearer {self.token}":
             return (
                 401,
                 graph_error(190, "Invalid OAuth access token - Cannot parse access token"),
                 {},
             )
-        with self._lock:
-            scripted = self._script.popleft() if self._script else None
+        scripted = self.scripted()
         if scripted is not None:
-            return scripted.status, scripted.body, scripted.headers
+            return scripted
         match = _PATH.match(path)
         if method != "POST" or match is None:
             return 400, graph_error(100, f"Unsupported {method} request: {path}"), {}
@@ -318,15 +241,8 @@ def encode(payload: dict[str, Any]) -> bytes:
 
 
 @dataclass
-class WaDesk:
+class WaDesk(FakeDesk[FakeWhatsApp]):
     """One workspace with a WhatsApp number wired to the fake Cloud API."""
-
-    app: App
-    client: TestClient
-    fake: FakeWhatsApp
-    workspace_id: int
-    account_id: int
-    api_token: str
 
     def connect(self, **overrides: str) -> int:
         values = {
@@ -339,16 +255,13 @@ class WaDesk:
             "api_version": VERSION,
             **overrides,
         }
-        with self.app.db.session() as session:
-            account = connect_account(
-                session,
-                self.workspace_id,
-                whatsapp.CONNECTION,
-                name=f"WhatsApp {values['handle']}",
-                values=values,
-                cipher=self.app.cipher,
-            )
-            return account.id
+        return connect(
+            self.app,
+            self.workspace_id,
+            whatsapp.CONNECTION,
+            name=f"WhatsApp {values['handle']}",
+            values=values,
+        )
 
     def deliver(
         self,
@@ -368,37 +281,6 @@ class WaDesk:
             },
         )
 
-    def process(self) -> int:
-        return self.app.run_jobs_until_idle()
-
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.api_token}"}
-        return self.client.get(API + path, headers=headers, **kwargs)
-
-    def post(self, path: str, body: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.api_token}"}
-        return self.client.post(API + path, json=body, headers=headers)
-
-    def messages(self) -> list[Message]:
-        with self.app.db.read_session() as session:
-            return list(
-                session.scalars(
-                    select(Message)
-                    .where(Message.channel_account_id == self.account_id)
-                    .order_by(Message.platform_time, Message.id)
-                )
-            )
-
-    def conversations(self) -> list[Conversation]:
-        with self.app.db.read_session() as session:
-            return list(
-                session.scalars(
-                    select(Conversation)
-                    .where(Conversation.channel_account_id == self.account_id)
-                    .order_by(Conversation.id)
-                )
-            )
-
     def message(self, message_id: int) -> Message:
         with self.app.db.read_session() as session:
             message = session.get(Message, message_id)
@@ -410,10 +292,9 @@ def whatsapp_desk(app: App, web: TestClient, **overrides: str) -> Iterator[WaDes
     """The acme workspace, an agent with an API token, and its number on (the fake) WhatsApp."""
     fake = FakeWhatsApp().start()
     try:
-        with app.db.session() as session:
-            workspace_id = get_or_create_workspace(session, "acme").id
-            user_id = create_user(session, workspace_id, email="wa@acme.example", name="Wes").id
-            token = create_token(session, workspace_id, name="wa-tests", user_id=user_id).secret
+        workspace_id, _, token = acme_agent(
+            app, email="wa@acme.example", name="Wes", token_name="wa-tests"
+        )
         desk = WaDesk(app, web, fake, workspace_id, 0, token)
         desk.account_id = desk.connect(**overrides)
         yield desk

@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from desk_kit import FakeDesk, connect
+from desk_kit import row_counts as row_counts  # the tests import it from here
 from x_fake_server import FakeX
 
 import socialdesk.channels.twitter as twitter
 from socialdesk.bootstrap import App
-from socialdesk.services.channel_accounts import connect_account
-from socialdesk.store.models import Base, Conversation, Message
+from socialdesk.store.models import Message
 
 BRAND_ID = "2244994945"
 BRAND_HANDLE = "acmecare"
@@ -27,7 +26,6 @@ CUSTOMER_ID = "6253282"
 CONSUMER_SECRET = "kAcSOqF21Fu85e7zjz7ZN2U4ZRhfV3WpwPAoE3Z7kBw"
 ACCESS_TOKEN = "Vk1NSWZzUFpsOGZ0YXJnZXQ6MTcxNzAwMDAwMDAwMDoxOjA6YXQ6MQ"
 FIXTURES = Path(twitter.__file__).parent / "fixtures"
-API = "/api/v1"
 MENTION_ID = "1924465506158878979"
 
 
@@ -56,36 +54,12 @@ def connect_x(app: App, workspace_id: int, fake: FakeX, **overrides: str) -> int
         "api_base_url": fake.url,
         **overrides,
     }
-    with app.db.session() as session:
-        account = connect_account(
-            session,
-            workspace_id,
-            twitter.CONNECTION,
-            name="Acme on X",
-            values=values,
-            cipher=app.cipher,
-        )
-        return account.id
-
-
-def row_counts(app: App) -> dict[str, int]:
-    with app.db.read_session() as session:
-        return {
-            table.name: session.scalar(select(func.count()).select_from(table)) or 0
-            for table in Base.metadata.sorted_tables
-        }
+    return connect(app, workspace_id, twitter.CONNECTION, name="Acme on X", values=values)
 
 
 @dataclass
-class XDesk:
+class XDesk(FakeDesk[FakeX]):
     """One workspace with an X account wired to the fake X server, seen through the API."""
-
-    app: App
-    client: TestClient
-    fake: FakeX
-    workspace_id: int
-    account_id: int
-    api_token: str
 
     def deliver(
         self,
@@ -104,37 +78,6 @@ class XDesk:
                 "x-twitter-webhooks-signature": x_signature(secret, body),
             },
         )
-
-    def process(self) -> int:
-        return self.app.run_jobs_until_idle()
-
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.api_token}"}
-        return self.client.get(API + path, headers=headers, **kwargs)
-
-    def post(self, path: str, body: Any) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self.api_token}"}
-        return self.client.post(API + path, json=body, headers=headers)
-
-    def messages(self) -> list[Message]:
-        with self.app.db.read_session() as session:
-            return list(
-                session.scalars(
-                    select(Message)
-                    .where(Message.channel_account_id == self.account_id)
-                    .order_by(Message.platform_time, Message.id)
-                )
-            )
-
-    def conversations(self) -> list[Conversation]:
-        with self.app.db.read_session() as session:
-            return list(
-                session.scalars(
-                    select(Conversation)
-                    .where(Conversation.channel_account_id == self.account_id)
-                    .order_by(Conversation.id)
-                )
-            )
 
     def message(self, platform_message_id: str) -> Message:
         found = [m for m in self.messages() if m.platform_message_id == platform_message_id]

@@ -11,15 +11,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from socialdesk.channels.base import SendError
+from socialdesk.channels.base import AccountInfo, SendError
 
-__all__ = ["JsonApi", "TokenCache", "retry_after"]
+__all__ = ["JsonApi", "OAuthRefresh", "TokenCache", "retry_after"]
 
 _MAX_REASON = 500
 
@@ -149,3 +149,63 @@ class TokenCache:
     def forget(self, account_id: int) -> None:
         with self._lock:
             self._tokens.pop(account_id, None)
+
+
+@dataclass
+class OAuthRefresh:
+    """Calls with a bearer token from an OAuth 2.0 refresh-token grant, cached per account.
+
+    The account holds ``client_id`` (a setting), ``client_secret`` and ``refresh_token``
+    (credentials), and may override ``api_base_url`` (a setting). ``token_url`` says where
+    the account's grant goes; ``basic_auth`` sends the client credentials as HTTP Basic
+    (Reddit) rather than as form fields (Google); ``no_token`` words the refusal when a
+    successful answer holds no access token.
+    """
+
+    api: JsonApi
+    api_base_url: str
+    token_url: Callable[[AccountInfo], str]
+    no_token: Callable[[dict[str, Any]], str]
+    basic_auth: bool = False
+    tokens: TokenCache = field(default_factory=TokenCache)
+
+    def call(
+        self, account: AccountInfo, method: str, path: str, *, what: str, **kwargs: Any
+    ) -> dict[str, Any]:
+        """``api.call`` of ``path`` below the account's ``api_base_url`` (else the default)
+        with the account's access token; a refused token is forgotten."""
+        base = str(account.settings.get("api_base_url") or self.api_base_url).rstrip("/")
+        token = self.tokens.get(account.id, lambda: self.fetch_token(account))
+        return self.api.call(
+            method,
+            base + path,
+            what=what,
+            token=token,
+            on_unauthorized=lambda: self.tokens.forget(account.id),
+            **kwargs,
+        )
+
+    def fetch_token(self, account: AccountInfo) -> tuple[str, float]:
+        """A new access token and its lifetime in seconds."""
+        client_id = str(account.settings.get("client_id") or "")
+        secret = account.credentials.get("client_secret")
+        refresh = account.credentials.get("refresh_token")
+        if not client_id or not secret or not refresh:
+            raise SendError(
+                f"the {self.api.name} account lacks client_id, client_secret or refresh_token: "
+                "connect it again",
+                permanent=True,
+            )
+        data = {"grant_type": "refresh_token", "refresh_token": refresh}
+        auth: tuple[str, str] | None = None
+        if self.basic_auth:
+            auth = (client_id, secret)
+        else:
+            data |= {"client_id": client_id, "client_secret": secret}
+        body = self.api.call(
+            "POST", self.token_url(account), what="an access token", data=data, auth=auth
+        )
+        token = body.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise SendError(self.no_token(body), permanent=True)
+        return token, float(body.get("expires_in") or 3600)

@@ -42,7 +42,7 @@ from socialdesk.channels.base import (
     SendError,
     SendResult,
 )
-from socialdesk.channels.http_api import JsonApi, TokenCache
+from socialdesk.channels.http_api import JsonApi, OAuthRefresh
 from socialdesk.domain.types import AuthorKind, Direction, Visibility
 from socialdesk.pipeline.events import Author, InboundEvent
 
@@ -109,7 +109,13 @@ class RedditChannel:
             user_agent="socialdesk/1.0 (customer care; polled)",
             explain=_explain,
         )
-        self._tokens = TokenCache()
+        self._oauth = OAuthRefresh(
+            self._api,
+            api_base_url=DEFAULT_API_BASE_URL,
+            token_url=_token_url,
+            no_token=_no_token,
+            basic_auth=True,
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -186,7 +192,7 @@ class RedditChannel:
         return PollResult(items=items, cursor=new_cursor)
 
     def _listing(self, account: AccountInfo, subreddit: str, listing: str) -> list[dict[str, Any]]:
-        body = self._call(
+        body = self._oauth.call(
             account,
             "GET",
             f"/r/{quote(subreddit, safe='')}/{listing}",
@@ -214,7 +220,7 @@ class RedditChannel:
             raise SendError("Reddit replies are public comments only", permanent=True)
         if not message.reply_to_platform_id:
             raise SendError("a Reddit reply needs the comment or post it answers", permanent=True)
-        body = self._call(
+        body = self._oauth.call(
             account,
             "POST",
             "/api/comment",
@@ -244,48 +250,17 @@ class RedditChannel:
             )
         return SendResult(platform_message_id=name)
 
-    # -- plumbing --------------------------------------------------------------------------
 
-    def _call(
-        self, account: AccountInfo, method: str, path: str, *, what: str, **kwargs: Any
-    ) -> dict[str, Any]:
-        base = str(account.settings.get("api_base_url") or DEFAULT_API_BASE_URL).rstrip("/")
-        token = self._tokens.get(account.id, lambda: self._fetch_token(account))
-        return self._api.call(
-            method,
-            base + path,
-            what=what,
-            token=token,
-            on_unauthorized=lambda: self._tokens.forget(account.id),
-            **kwargs,
-        )
+def _token_url(account: AccountInfo) -> str:
+    base = str(account.settings.get("auth_base_url") or DEFAULT_AUTH_BASE_URL).rstrip("/")
+    return f"{base}/api/v1/access_token"
 
-    def _fetch_token(self, account: AccountInfo) -> tuple[str, float]:
-        client_id = str(account.settings.get("client_id") or "")
-        secret = account.credentials.get("client_secret")
-        refresh = account.credentials.get("refresh_token")
-        if not client_id or not secret or not refresh:
-            raise SendError(
-                "the Reddit account lacks client_id, client_secret or refresh_token: connect "
-                "it again",
-                permanent=True,
-            )
-        base = str(account.settings.get("auth_base_url") or DEFAULT_AUTH_BASE_URL).rstrip("/")
-        body = self._api.call(
-            "POST",
-            f"{base}/api/v1/access_token",
-            what="an access token",
-            data={"grant_type": "refresh_token", "refresh_token": refresh},
-            auth=(client_id, secret),
-        )
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise SendError(
-                f"Reddit gave no access token: {body.get('error') or 'no reason given'} "
-                "(is the refresh token still valid?)",
-                permanent=True,
-            )
-        return token, float(body.get("expires_in") or 3600)
+
+def _no_token(body: dict[str, Any]) -> str:
+    return (
+        f"Reddit gave no access token: {body.get('error') or 'no reason given'} "
+        "(is the refresh token still valid?)"
+    )
 
 
 def _newer_than(

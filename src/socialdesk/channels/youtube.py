@@ -42,7 +42,7 @@ from socialdesk.channels.base import (
     SendError,
     SendResult,
 )
-from socialdesk.channels.http_api import JsonApi, TokenCache
+from socialdesk.channels.http_api import JsonApi, OAuthRefresh
 from socialdesk.domain.types import AuthorKind, Direction, Visibility
 from socialdesk.pipeline.events import Author, InboundEvent
 
@@ -108,7 +108,9 @@ class YouTubeChannel:
         self, *, transport: httpx.BaseTransport | None = None, timeout: float = 10.0
     ) -> None:
         self._api = JsonApi("YouTube", transport=transport, timeout=timeout, explain=_explain)
-        self._tokens = TokenCache()
+        self._oauth = OAuthRefresh(
+            self._api, api_base_url=DEFAULT_API_BASE_URL, token_url=_token_url, no_token=_no_token
+        )
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -238,17 +240,8 @@ class YouTubeChannel:
     def _call(
         self, account: AccountInfo, method: str, path: str, *, what: str, **kwargs: Any
     ) -> dict[str, Any]:
-        base = str(account.settings.get("api_base_url") or DEFAULT_API_BASE_URL).rstrip("/")
-        token = self._tokens.get(account.id, lambda: self._fetch_token(account))
         try:
-            return self._api.call(
-                method,
-                base + path,
-                what=what,
-                token=token,
-                on_unauthorized=lambda: self._tokens.forget(account.id),
-                **kwargs,
-            )
+            return self._oauth.call(account, method, path, what=what, **kwargs)
         except SendError as exc:
             if exc.permanent and "quotaExceeded" in exc.reason:
                 # The daily quota: nothing is wrong with the message; try after a while.
@@ -259,34 +252,13 @@ class YouTubeChannel:
                 raise SendError(exc.reason, permanent=False, retry_after=60.0) from exc
             raise
 
-    def _fetch_token(self, account: AccountInfo) -> tuple[str, float]:
-        client_id = str(account.settings.get("client_id") or "")
-        secret = account.credentials.get("client_secret")
-        refresh = account.credentials.get("refresh_token")
-        if not client_id or not secret or not refresh:
-            raise SendError(
-                "the YouTube account lacks client_id, client_secret or refresh_token: connect "
-                "it again",
-                permanent=True,
-            )
-        url = str(account.settings.get("token_url") or DEFAULT_TOKEN_URL)
-        body = self._api.call(
-            "POST",
-            url,
-            what="an access token",
-            data={
-                "grant_type": "refresh_token",
-                "refresh_token": refresh,
-                "client_id": client_id,
-                "client_secret": secret,
-            },
-        )
-        token = body.get("access_token")
-        if not isinstance(token, str) or not token:
-            raise SendError(
-                "Google gave no access token; connect the account again", permanent=True
-            )
-        return token, float(body.get("expires_in") or 3600)
+
+def _token_url(account: AccountInfo) -> str:
+    return str(account.settings.get("token_url") or DEFAULT_TOKEN_URL)
+
+
+def _no_token(body: dict[str, Any]) -> str:
+    return "Google gave no access token; connect the account again"
 
 
 def _handle(channel_url: object) -> str | None:

@@ -186,61 +186,50 @@ SignatureHeader = Annotated[
 ]
 
 
-@router.get(
-    "/facebook/{account_id}",
-    response_class=PlainTextResponse,
-    summary="Answer Meta's webhook subscription check for a Facebook Page",
+def _add_routes(flavour: MetaFlavour, *, verify_summary: str, receive_summary: str) -> None:
+    """The subscription check (GET) and the delivery (POST) of one flavour's callback."""
+    platform = flavour.platform
+
+    @router.get(
+        f"/{platform}/{{account_id}}",
+        response_class=PlainTextResponse,
+        summary=verify_summary,
+        name=f"{platform}_verify",
+    )
+    def verify(
+        account_id: int,
+        request: Request,
+        session: ReadSessionDep,
+        mode: HubMode = None,
+        token: HubToken = None,
+        challenge: HubChallenge = None,
+    ) -> PlainTextResponse:
+        return _verify(flavour, account_id, request, session, mode, token, challenge)
+
+    @router.post(
+        f"/{platform}/{{account_id}}",
+        response_model=Received,
+        summary=receive_summary,
+        name=f"{platform}_webhook",
+    )
+    async def webhook(
+        account_id: int,
+        request: Request,
+        body: RawBodyDep,
+        signature: SignatureHeader = None,
+    ) -> Received:
+        return await _receive(flavour, account_id, request, body, signature)
+
+
+_add_routes(
+    FACEBOOK,
+    verify_summary="Answer Meta's webhook subscription check for a Facebook Page",
+    receive_summary="Receive Page feed and Messenger updates (signature checked, stored first)",
 )
-def facebook_verify(
-    account_id: int,
-    request: Request,
-    session: ReadSessionDep,
-    mode: HubMode = None,
-    token: HubToken = None,
-    challenge: HubChallenge = None,
-) -> PlainTextResponse:
-    return _verify(FACEBOOK, account_id, request, session, mode, token, challenge)
-
-
-@router.post(
-    "/facebook/{account_id}",
-    response_model=Received,
-    summary="Receive Page feed and Messenger updates (signature checked, stored first)",
+_add_routes(
+    INSTAGRAM,
+    verify_summary="Answer Meta's webhook subscription check for an Instagram account",
+    receive_summary=(
+        "Receive Instagram comments and direct messages (signature checked, stored first)"
+    ),
 )
-async def facebook_webhook(
-    account_id: int,
-    request: Request,
-    body: RawBodyDep,
-    signature: SignatureHeader = None,
-) -> Received:
-    return await _receive(FACEBOOK, account_id, request, body, signature)
-
-
-@router.get(
-    "/instagram/{account_id}",
-    response_class=PlainTextResponse,
-    summary="Answer Meta's webhook subscription check for an Instagram account",
-)
-def instagram_verify(
-    account_id: int,
-    request: Request,
-    session: ReadSessionDep,
-    mode: HubMode = None,
-    token: HubToken = None,
-    challenge: HubChallenge = None,
-) -> PlainTextResponse:
-    return _verify(INSTAGRAM, account_id, request, session, mode, token, challenge)
-
-
-@router.post(
-    "/instagram/{account_id}",
-    response_model=Received,
-    summary="Receive Instagram comments and direct messages (signature checked, stored first)",
-)
-async def instagram_webhook(
-    account_id: int,
-    request: Request,
-    body: RawBodyDep,
-    signature: SignatureHeader = None,
-) -> Received:
-    return await _receive(INSTAGRAM, account_id, request, body, signature)
