@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import contextlib
 import hashlib
 import hmac
 import json
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from sqlalchemy import event, func, select, update
@@ -29,6 +30,14 @@ from socialdesk.web.app import create_app
 from socialdesk.web.hooks._intake import IntakeWriter, NotStored
 
 SECRET = "intake-consumer-secret"
+T = TypeVar("T")
+
+
+def run_in_fresh_loop(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on a thread of its own: Playwright's sync API (browser tests earlier in
+    the same pytest process) keeps an event loop running in the main thread."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _sandbox_account(app: App) -> tuple[int, int]:
@@ -75,7 +84,9 @@ def test_concurrent_identical_deliveries_store_one_raw_event(app: App) -> None:
     _, account_id = _sandbox_account(app)
     body = _post("m-same")
 
-    responses = asyncio.run(_deliver_concurrently(app, f"/hooks/sandbox/{account_id}", [body] * 25))
+    responses = run_in_fresh_loop(
+        _deliver_concurrently(app, f"/hooks/sandbox/{account_id}", [body] * 25)
+    )
 
     assert [r.status_code for r in responses] == [202] * 25, responses[0].text
     answers = [r.json() for r in responses]
@@ -88,7 +99,9 @@ def test_concurrent_distinct_and_repeated_deliveries_are_each_stored_once(app: A
     _, account_id = _sandbox_account(app)
     bodies = [_post(f"m-{i % 10}", text=f"message {i % 10}") for i in range(40)]
 
-    responses = asyncio.run(_deliver_concurrently(app, f"/hooks/sandbox/{account_id}", bodies))
+    responses = run_in_fresh_loop(
+        _deliver_concurrently(app, f"/hooks/sandbox/{account_id}", bodies)
+    )
 
     assert all(r.status_code == 202 for r in responses)
     by_message: dict[int, set[int]] = {}
@@ -122,7 +135,7 @@ def test_a_failed_commit_is_answered_503_problem_json_never_2xx(app: App) -> Non
     path = f"/hooks/sandbox/{account_id}"
 
     with _failing_commits(app) as failures:
-        responses = asyncio.run(_deliver_concurrently(app, path, bodies))
+        responses = run_in_fresh_loop(_deliver_concurrently(app, path, bodies))
 
     assert failures, "the commit was never attempted"
     for response in responses:
@@ -131,7 +144,7 @@ def test_a_failed_commit_is_answered_503_problem_json_never_2xx(app: App) -> Non
         assert "deliver it again" in response.json()["detail"]
     assert _counts(app) == (0, 0)
     # The platform delivers again once the database is back: stored, once each.
-    again = asyncio.run(_deliver_concurrently(app, path, bodies))
+    again = run_in_fresh_loop(_deliver_concurrently(app, path, bodies))
     assert [r.status_code for r in again] == [202, 202, 202]
     assert _counts(app) == (2, 2)
 
@@ -166,7 +179,7 @@ def test_a_batch_is_one_transaction_with_the_same_outcome_as_one_by_one(app: App
         finally:
             writer.close()
 
-    x, (old, y), x_again, anonymous = asyncio.run(submit())
+    x, (old, y), x_again, anonymous = run_in_fresh_loop(submit())
 
     assert len(commits) == 1
     assert x[0][1] is True and x_again == [(x[0][0], False)]
@@ -197,7 +210,7 @@ def test_one_failing_item_does_not_fail_the_others_of_its_batch(app: App) -> Non
         finally:
             writer.close()
 
-    first, refused, orphan, last = asyncio.run(submit())
+    first, refused, orphan, last = run_in_fresh_loop(submit())
 
     assert isinstance(refused, InvalidInput)
     assert isinstance(orphan, NotStored)  # no such account: the insert fails, alone
@@ -278,5 +291,5 @@ def test_a_secret_changed_elsewhere_is_honoured_at_once_despite_the_cache(app: A
             statuses.append(await deliver(3, SECRET))
             return statuses
 
-    assert asyncio.run(scenario()) == [200, 200, 403]
+    assert run_in_fresh_loop(scenario()) == [200, 200, 403]
     assert _counts(app) == (2, 2)
