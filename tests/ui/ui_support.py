@@ -142,6 +142,9 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ("POST", "/conversations/{conversation_id}/contact/tags"): RouteSpec(
         Access.SIGNED_IN, form=lambda w: {"add": "vip"}
     ),
+    ("POST", "/conversations/{conversation_id}/contact/crm"): RouteSpec(
+        Access.SIGNED_IN, form=lambda w: {"crm_id": "CRM-1042", "crm_tier": "gold"}
+    ),
     ("POST", "/conversations/{conversation_id}/contact/notes"): RouteSpec(
         Access.SIGNED_IN, form=lambda w: {"body": "Prefers to be called in the morning."}
     ),

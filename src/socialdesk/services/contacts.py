@@ -123,6 +123,41 @@ def add_contact_note(
     return note
 
 
+MAX_CRM_FIELD = 200
+
+
+def set_crm_link(
+    session: Session,
+    workspace_id: int,
+    contact_id: int,
+    actor: Actor,
+    *,
+    crm_id: str,
+    crm_tier: str = "",
+) -> Contact:
+    """Record (or clear, with empty values) the contact's id and tier in the brand's CRM."""
+    crm_id, crm_tier = crm_id.strip(), crm_tier.strip()
+    if len(crm_id) > MAX_CRM_FIELD or len(crm_tier) > MAX_CRM_FIELD:
+        raise InvalidInput(f"a CRM id or tier may hold at most {MAX_CRM_FIELD} characters")
+    contact = get_contact(session, workspace_id, contact_id)
+    before = {"crm_id": contact.crm_id, "crm_tier": contact.crm_tier}
+    contact.crm_id = crm_id or None
+    contact.crm_tier = crm_tier or None
+    after = {"crm_id": contact.crm_id, "crm_tier": contact.crm_tier}
+    if after != before:
+        contact.updated_at = utcnow()
+        record_event(
+            session,
+            workspace_id=workspace_id,
+            type=EventType.CONTACT_UPDATED,
+            actor=actor,
+            contact_id=contact.id,
+            data={"before": before, "after": after},
+        )
+    session.flush()
+    return contact
+
+
 def contact_notes(session: Session, contact_id: int) -> list[Note]:
     return list(
         session.scalars(select(Note).where(Note.contact_id == contact_id).order_by(Note.id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -63,6 +64,21 @@ class InboxQuery:
     q: str | None = None
     page: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def url_params(self, *, page: int | None = None) -> str:
+        """The query as the inbox's URL parameters, each once (links that keep the filters)."""
+        params = {
+            "view": self.view,
+            "sort": self.sort,
+            "account": self.account_id,
+            "platform": self.platform,
+            "tag": self.tag,
+            "status": self.status,
+            "visibility": self.visibility,
+            "q": self.q,
+            "page": page if page is not None else (self.page if self.page > 1 else None),
+        }
+        return urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
     def validate(self) -> None:
         if self.view not in _VIEW_KEYS:

@@ -30,7 +30,13 @@ from socialdesk.domain.phone import sms_segments
 from socialdesk.domain.pii import find_pii
 from socialdesk.domain.platforms import Platform, audience_line, dm_link, platform, render_canned
 from socialdesk.domain.types import Role
-from socialdesk.services.contacts import add_contact_note, change_contact_tags, merge_contacts
+from socialdesk.services.contacts import (
+    MAX_CRM_FIELD,
+    add_contact_note,
+    change_contact_tags,
+    merge_contacts,
+    set_crm_link,
+)
 from socialdesk.services.continuation import CHANNELS as CONTINUATION_CHANNELS
 from socialdesk.services.continuation import MAX_REQUEST_CHARS, continue_on
 from socialdesk.services.conversations import (
@@ -604,6 +610,32 @@ def contact_tags(
             Actor.agent(agent.user_id),
             add=[add] if add.strip() else [],
             remove=[remove] if remove.strip() else [],
+        )
+
+    return _run(request, agent, conversation_id, change)  # answers with the whole pane
+
+
+@router.post(
+    "/conversations/{conversation_id}/contact/crm",
+    name="ui_contact_crm",
+    response_class=HTMLResponse,
+)
+def contact_crm(
+    request: Request,
+    conversation_id: int,
+    agent: AgentDep,
+    crm_id: Annotated[str, Form(max_length=MAX_CRM_FIELD)] = "",
+    crm_tier: Annotated[str, Form(max_length=MAX_CRM_FIELD)] = "",
+) -> HTMLResponse:
+    def change(session: Any) -> None:
+        conv = get_conversation(session, agent.workspace_id, conversation_id)
+        set_crm_link(
+            session,
+            agent.workspace_id,
+            conv.contact_id,
+            Actor.agent(agent.user_id),
+            crm_id=crm_id,
+            crm_tier=crm_tier,
         )
 
     return _run(request, agent, conversation_id, change)  # answers with the whole pane

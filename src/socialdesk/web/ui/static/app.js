@@ -175,9 +175,9 @@
   function select(list, index) {
     if (!list.length) return;
     index = Math.max(0, Math.min(list.length - 1, index));
-    list.forEach(function (row) { row.classList.remove("selected"); row.removeAttribute("aria-selected"); });
+    list.forEach(function (row) { row.classList.remove("selected"); row.removeAttribute("aria-current"); });
     list[index].classList.add("selected");
-    list[index].setAttribute("aria-selected", "true");
+    list[index].setAttribute("aria-current", "true");
     list[index].scrollIntoView({ block: "nearest" });
     var link = list[index].querySelector("a");
     if (link) link.focus({ preventScroll: true });
