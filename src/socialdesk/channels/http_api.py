@@ -19,11 +19,43 @@ import httpx
 
 from socialdesk.channels.base import AccountInfo, SendError
 
-__all__ = ["JsonApi", "OAuthRefresh", "TokenCache", "retry_after"]
+__all__ = ["JsonApi", "OAuthRefresh", "TokenCache", "http_request", "retry_after"]
 
 _MAX_REASON = 500
 
 Explain = Callable[[httpx.Response], str]
+
+
+def http_request(
+    name: str,
+    method: str,
+    url: str,
+    *,
+    transport: httpx.BaseTransport | None = None,
+    timeout: float = 10.0,
+    quote_error: bool = True,
+    **kwargs: Any,
+) -> httpx.Response:
+    """One request to platform ``name``; timeouts and network failures become transient
+    :class:`SendError`. A transport handed in (tests, proxies) belongs to the caller and
+    outlives the call. ``quote_error=False`` keeps httpx's message out of the reason (it may
+    quote a URL that holds a secret, as Telegram's does)."""
+    client = httpx.Client(transport=transport or httpx.HTTPTransport(retries=0), timeout=timeout)
+    try:
+        return client.request(method, url, **kwargs)
+    except httpx.TimeoutException as exc:
+        raise SendError(
+            f"{name} did not answer in time ({type(exc).__name__})", permanent=False
+        ) from exc
+    except httpx.TransportError as exc:
+        if not quote_error:
+            raise SendError(
+                f"{name} could not be reached ({type(exc).__name__})", permanent=False
+            ) from None
+        raise SendError(f"{name} could not be reached: {exc}", permanent=False) from exc
+    finally:
+        if transport is None:
+            client.close()
 
 
 def retry_after(headers: httpx.Headers, *, now: float | None = None) -> float | None:
@@ -71,21 +103,18 @@ class JsonApi:
         headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        # A transport handed in (tests, proxies) belongs to the caller and outlives the call.
-        client = httpx.Client(
-            transport=self.transport or httpx.HTTPTransport(retries=0), timeout=self.timeout
+        response = http_request(
+            self.name,
+            method,
+            url,
+            transport=self.transport,
+            timeout=self.timeout,
+            headers=headers,
+            params=params,
+            json=json,
+            data=data,
+            auth=auth,
         )
-        try:
-            response = client.request(
-                method, url, headers=headers, params=params, json=json, data=data, auth=auth
-            )
-        except httpx.TimeoutException as exc:
-            raise SendError(f"{self.name} did not answer in time", permanent=False) from exc
-        except httpx.TransportError as exc:
-            raise SendError(f"{self.name} could not be reached: {exc}", permanent=False) from exc
-        finally:
-            if self.transport is None:
-                client.close()
         return self._answer(response, what=what, on_unauthorized=on_unauthorized)
 
     def _answer(

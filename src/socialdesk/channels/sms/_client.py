@@ -15,6 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from socialdesk.channels.base import SendError
+from socialdesk.channels.http_api import http_request
 
 __all__ = ["DEFAULT_API_BASE_URL", "TwilioClient"]
 
@@ -62,24 +63,16 @@ class TwilioClient:
         if status_callback:
             form["StatusCallback"] = status_callback
         path = f"/2010-04-01/Accounts/{quote(self._account_sid, safe='')}/Messages.json"
-        transport = self._transport or httpx.HTTPTransport(retries=0)
-        client = httpx.Client(transport=transport, timeout=self._timeout)
-        try:
-            response = client.post(
-                self._base_url + path,
-                data=form,
-                auth=(self._account_sid, self._auth_token),
-                headers={"User-Agent": "socialdesk", "Accept": "application/json"},
-            )
-        except httpx.TimeoutException as exc:
-            raise SendError(
-                f"Twilio did not answer in time ({type(exc).__name__})", permanent=False
-            ) from exc
-        except httpx.TransportError as exc:
-            raise SendError(f"Twilio could not be reached: {exc}", permanent=False) from exc
-        finally:
-            if self._transport is None:
-                client.close()
+        response = http_request(
+            "Twilio",
+            "POST",
+            self._base_url + path,
+            transport=self._transport,
+            timeout=self._timeout,
+            data=form,
+            auth=(self._account_sid, self._auth_token),
+            headers={"User-Agent": "socialdesk", "Accept": "application/json"},
+        )
         return _answer(response)
 
 

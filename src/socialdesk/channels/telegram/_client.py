@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from socialdesk.channels.base import SendError
+from socialdesk.channels.http_api import http_request
 
 __all__ = ["DEFAULT_API_BASE_URL", "TelegramClient"]
 
@@ -80,22 +81,16 @@ class TelegramClient:
     def call(self, method: str, body: dict[str, Any], *, what: str) -> Any:
         """One Bot API method; returns its ``result``."""
         url = f"{self._base_url}/bot{self._token}/{method}"
-        transport = self._transport or httpx.HTTPTransport(retries=0)
-        client = httpx.Client(transport=transport, timeout=self._timeout)
-        try:
-            response = client.post(url, json=body, headers={"User-Agent": "socialdesk"})
-        except httpx.TimeoutException as exc:
-            raise SendError(
-                f"Telegram did not answer in time ({type(exc).__name__})", permanent=False
-            ) from exc
-        except httpx.TransportError as exc:
-            # httpx's message may quote the URL, and the URL holds the token.
-            raise SendError(
-                f"Telegram could not be reached ({type(exc).__name__})", permanent=False
-            ) from None
-        finally:
-            if self._transport is None:
-                client.close()
+        response = http_request(
+            "Telegram",
+            "POST",
+            url,
+            transport=self._transport,
+            timeout=self._timeout,
+            quote_error=False,  # httpx's message may quote the URL, and the URL holds the token
+            json=body,
+            headers={"User-Agent": "socialdesk"},
+        )
         return _result(response, what=what)
 
 

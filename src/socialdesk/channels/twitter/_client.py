@@ -14,6 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from socialdesk.channels.base import SendError
+from socialdesk.channels.http_api import http_request
 
 __all__ = ["DEFAULT_API_BASE_URL", "XClient", "retry_after_seconds"]
 
@@ -56,20 +57,15 @@ class XClient:
             "Authorization": f"Bearer {self._access_token}",
             "User-Agent": "socialdesk",
         }
-        # A transport handed in (tests, proxies) belongs to the caller and outlives this call.
-        transport = self._transport or httpx.HTTPTransport(retries=0)
-        client = httpx.Client(transport=transport, timeout=self._timeout)
-        try:
-            response = client.post(self._base_url + path, json=body, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise SendError(
-                f"X did not answer in time ({type(exc).__name__})", permanent=False
-            ) from exc
-        except httpx.TransportError as exc:
-            raise SendError(f"X could not be reached: {exc}", permanent=False) from exc
-        finally:
-            if self._transport is None:
-                client.close()
+        response = http_request(
+            "X",
+            "POST",
+            self._base_url + path,
+            transport=self._transport,
+            timeout=self._timeout,
+            json=body,
+            headers=headers,
+        )
         return _answer(response, what=what)
 
 

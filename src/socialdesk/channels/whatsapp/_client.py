@@ -14,6 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from socialdesk.channels.base import SendError
+from socialdesk.channels.http_api import http_request
 from socialdesk.channels.whatsapp._parse import describe_error
 
 __all__ = [
@@ -61,20 +62,15 @@ class WhatsAppClient:
         """Send one message (the body without ``messaging_product``); returns its wamid."""
         payload = {"messaging_product": "whatsapp", "recipient_type": "individual", **body}
         headers = {"Authorization": f"Bearer {self._access_token}", "User-Agent": "socialdesk"}
-        # A transport handed in (tests, proxies) belongs to the caller and outlives this call.
-        transport = self._transport or httpx.HTTPTransport(retries=0)
-        client = httpx.Client(transport=transport, timeout=self._timeout)
-        try:
-            response = client.post(self._url, json=payload, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise SendError(
-                f"WhatsApp did not answer in time ({type(exc).__name__})", permanent=False
-            ) from exc
-        except httpx.TransportError as exc:
-            raise SendError(f"WhatsApp could not be reached: {exc}", permanent=False) from exc
-        finally:
-            if self._transport is None:
-                client.close()
+        response = http_request(
+            "WhatsApp",
+            "POST",
+            self._url,
+            transport=self._transport,
+            timeout=self._timeout,
+            json=payload,
+            headers=headers,
+        )
         return _message_id(response)
 
 
