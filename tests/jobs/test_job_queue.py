@@ -20,7 +20,9 @@ from socialdesk.jobs.queue import (
     claim_jobs,
     enqueue,
     mark_done,
+    mark_done_many,
     release_failed,
+    take_ownership_many,
 )
 from socialdesk.jobs.worker import HandlerRegistry, PermanentJobError, RetryLater, Worker
 from socialdesk.services.workspaces import get_or_create_workspace
@@ -168,6 +170,22 @@ def test_worker_whose_lease_was_taken_over_cannot_finish_the_job(queue: Queue) -
     with queue.app.db.session() as session:
         mark_done(session, current)
     assert queue.only().status == JobStatus.DONE
+
+
+def test_a_batch_owns_and_finishes_only_the_jobs_its_worker_still_holds(queue: Queue) -> None:
+    queue.add_many(3)
+    first, second, third = queue.claim("w1", lease=timedelta(minutes=5), limit=3)
+    with queue.app.db.session() as session:  # w1's lease on the second job ran out; w2 has it
+        session.execute(update(Job).where(Job.id == second.id).values(locked_by="w2"))
+
+    with queue.app.db.session() as session:
+        owned = take_ownership_many(session, [first, second, third])
+        mark_done_many(session, [*owned, second])  # the stale one must not be finished
+
+    assert [job.id for job in owned] == [first.id, third.id]
+    states = {job.id: (job.status, job.locked_by) for job in queue.jobs()}
+    assert states[first.id][0] == states[third.id][0] == JobStatus.DONE
+    assert states[second.id] == (JobStatus.RUNNING, "w2")
 
 
 def test_concurrent_claimers_never_get_the_same_job(queue: Queue) -> None:

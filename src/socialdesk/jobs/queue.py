@@ -9,7 +9,7 @@ taken by ``BEGIN IMMEDIATE`` serialises claims.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -241,6 +241,37 @@ def take_ownership(session: Session, job: ClaimedJob) -> bool:
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return session.scalar(stmt) is not None
+
+
+def take_ownership_many(session: Session, jobs: Sequence[ClaimedJob]) -> list[ClaimedJob]:
+    """:func:`take_ownership` for a batch claimed by one worker, in one query."""
+    if not jobs:
+        return []
+    worker_ids = {job.worker_id for job in jobs}
+    if len(worker_ids) != 1:
+        return [job for job in jobs if take_ownership(session, job)]
+    stmt = select(Job.id).where(
+        Job.id.in_([job.id for job in jobs]),
+        Job.locked_by == worker_ids.pop(),
+        Job.status == JobStatus.RUNNING,
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    held = set(session.scalars(stmt))
+    return [job for job in jobs if job.id in held]
+
+
+def mark_done_many(session: Session, jobs: Sequence[ClaimedJob]) -> None:
+    """:func:`mark_done` for jobs owned in this transaction, one statement per worker."""
+    by_worker: dict[str, list[int]] = {}
+    for job in jobs:
+        by_worker.setdefault(job.worker_id, []).append(job.id)
+    for worker_id, ids in by_worker.items():
+        session.execute(
+            update(Job)
+            .where(Job.id.in_(ids), Job.locked_by == worker_id)
+            .values(status=JobStatus.DONE, finished_at=utcnow(), locked_until=None, last_error=None)
+        )
 
 
 def mark_done(session: Session, job: ClaimedJob) -> None:

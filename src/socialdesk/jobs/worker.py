@@ -27,8 +27,10 @@ from socialdesk.jobs.queue import (
     ClaimedJob,
     claim_jobs,
     mark_done,
+    mark_done_many,
     release_failed,
     take_ownership,
+    take_ownership_many,
 )
 from socialdesk.store.db import Database
 
@@ -153,11 +155,10 @@ class Worker:
         if len(group) > 1:
             try:
                 with self.db.session() as session:
-                    owned = [job for job in group if take_ownership(session, job)]
+                    owned = take_ownership_many(session, group)
                     if owned:
                         handler.batch(session, [job.payload for job in owned])
-                        for job in owned:
-                            mark_done(session, job)
+                        mark_done_many(session, owned)
                 return
             except Exception as exc:  # find the culprit: run them one by one
                 log.warning(

@@ -38,6 +38,7 @@ from socialdesk.domain.types import AuthorKind, ConversationStatus, Direction, E
 from socialdesk.pipeline.notify import IngestResult
 from socialdesk.store.models import (
     CannedResponse,
+    ChannelAccount,
     ContactIdentity,
     Conversation,
     Event,
@@ -94,6 +95,10 @@ class RoutingContext:
     conversation_ids: list[int]  # their conversations, in order, without repeats
     new_conversation_ids: set[int]  # conversations this batch created
     outcomes: dict[int, RuleOutcome] = field(default_factory=dict)
+    # The batch's conversations, their accounts and teams, loaded in a few queries before the
+    # steps run and held here: the session keeps loaded rows only while someone references
+    # them, and so each step's ``session.get`` finds them without a query of its own.
+    loaded: list[Any] = field(default_factory=list)
 
 
 RoutingStep = Callable[[RoutingContext], None]
@@ -373,8 +378,30 @@ def route(ctx: RoutingContext, steps: Sequence[RoutingStep]) -> None:
         outcome.language = languages.get(conv_id)
         ctx.outcomes[conv_id] = outcome
     _apply(session, ctx, outcomes)
+    if steps:
+        ctx.loaded = _preload(session, ctx.conversation_ids)
     for step in steps:
         step(ctx)
+
+
+def _preload(session: Session, conversation_ids: Sequence[int]) -> list[Any]:
+    """The conversations (fresh: the rules wrote to them with plain UPDATEs), their channel
+    accounts and teams, into the session in a few queries."""
+    loaded: list[Any] = []
+    for chunk in _chunks(sorted(conversation_ids)):
+        loaded.extend(
+            session.scalars(
+                select(Conversation)
+                .where(Conversation.id.in_(chunk))
+                .execution_options(populate_existing=True)
+            )
+        )
+    account_ids = sorted({c.channel_account_id for c in loaded if c.channel_account_id})
+    team_ids = sorted({c.team_id for c in loaded if c.team_id is not None})
+    for model, ids in ((ChannelAccount, account_ids), (Team, team_ids)):
+        for chunk in _chunks(ids):
+            loaded.extend(session.scalars(select(model).where(model.id.in_(chunk))))
+    return loaded
 
 
 def _outcomes(

@@ -114,7 +114,18 @@ def get_settings(
             )
         )
     )
-    own = [r for r in rows if channel_account_id is not None and r.channel_account_id]
+    return _settings_for(rows, channel_account_id)
+
+
+def _settings_for(
+    rows: list[AutoReplySettings], channel_account_id: int | None
+) -> AutoReplySettings | None:
+    """Among a workspace's settings rows, the account's own, else the workspace's."""
+    own = [
+        r
+        for r in rows
+        if channel_account_id is not None and r.channel_account_id == channel_account_id
+    ]
     general = [r for r in rows if r.channel_account_id is None]
     found = own or general
     return found[0] if found else None
@@ -358,35 +369,68 @@ def _send(
     )
 
 
+_TRIGGER_CHUNK = 500  # message ids per IN (...) list
+
+
+def _triggers(session: Session, message_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """Per conversation, the latest inbound message of the batch: (its id, its visibility)."""
+    best: dict[int, tuple[Any, int, str]] = {}
+    ids = sorted(message_ids)
+    for start in range(0, len(ids), _TRIGGER_CHUNK):
+        for conv_id, message_id, visibility, at in session.execute(
+            select(
+                Message.conversation_id, Message.id, Message.visibility, Message.platform_time
+            ).where(
+                Message.id.in_(ids[start : start + _TRIGGER_CHUNK]),
+                Message.direction == Direction.IN.value,
+            )
+        ):
+            if conv_id is None:
+                continue
+            known = best.get(conv_id)
+            if known is None or (at, message_id) > (known[0], known[1]):
+                best[conv_id] = (at, message_id, visibility)
+    return {conv_id: (m, v) for conv_id, (_at, m, v) in best.items()}
+
+
 def autoreply_step(ctx: RoutingContext) -> None:
-    """Routing step (the last one): send the auto-replies of this batch's conversations."""
+    """Routing step (the last one): send the auto-replies of this batch's conversations.
+
+    The workspace's settings and the batch's triggering messages are read once per batch; a
+    batch with no rule reply and no enabled settings costs one query."""
     session = ctx.session
-    batch = set(ctx.message_ids)
+    rule_texts = {
+        conv_id: text
+        for conv_id, outcome in ctx.outcomes.items()
+        if not outcome.spam and (text := (outcome.auto_reply or "").strip())
+    }
+    all_settings = list(
+        session.scalars(
+            select(AutoReplySettings).where(AutoReplySettings.workspace_id == ctx.workspace_id)
+        )
+    )
+    if not rule_texts and not any(row.enabled for row in all_settings):
+        return
+    triggers = _triggers(session, ctx.message_ids)
     for conversation_id in ctx.conversation_ids:
         outcome = ctx.outcomes.get(conversation_id)
         if outcome is not None and outcome.spam:
             continue
+        trigger = triggers.get(conversation_id)
+        if trigger is None:
+            continue
         conv = session.get(Conversation, conversation_id)
         if conv is None or conv.status == ConversationStatus.RESOLVED:
             continue
-        trigger = session.execute(
-            select(Message.id, Message.visibility)
-            .where(
-                Message.conversation_id == conv.id,
-                Message.direction == Direction.IN.value,
-                Message.id.in_(batch),
-            )
-            .order_by(Message.platform_time.desc(), Message.id.desc())
-            .limit(1)
-        ).first()
-        if trigger is None:
+        settings = _settings_for(all_settings, conv.channel_account_id)
+        rule_text = rule_texts.get(conversation_id, "")
+        if not rule_text and (settings is None or not settings.enabled):
             continue
         trigger_id, visibility = trigger
         account = session.get(ChannelAccount, conv.channel_account_id)
         if account is None:
             continue
         sent = _sent_this_opening(session, conv)
-        rule_text = (outcome.auto_reply or "").strip() if outcome is not None else ""
         if rule_text and RULE not in sent:
             _send(
                 session,
@@ -396,7 +440,6 @@ def autoreply_step(ctx: RoutingContext) -> None:
                 kind=RULE,
                 trigger_id=trigger_id,
             )
-        settings = get_settings(session, ctx.workspace_id, conv.channel_account_id)
         if settings is None or not settings.enabled or sent & ACK_KINDS:
             continue
         _acknowledge(ctx, conv, account, settings, trigger_id=trigger_id, visibility=visibility)
