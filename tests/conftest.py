@@ -76,7 +76,13 @@ def _empty_all_tables(app: App) -> None:
 @pytest.fixture
 def app(database_url: str, tmp_path: Path) -> Iterator[App]:
     """The composition root on an empty database (SQLite and PostgreSQL)."""
-    settings = Settings(database_url=database_url, var_dir=tmp_path / "var", embedded_workers=0)
+    # Every server a test starts listens on 127.0.0.1: outgoing webhooks may post there.
+    settings = Settings(
+        database_url=database_url,
+        var_dir=tmp_path / "var",
+        embedded_workers=0,
+        webhook_private_targets=True,
+    )
     application = bootstrap(settings)
     _empty_all_tables(application)
     try:

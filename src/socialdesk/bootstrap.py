@@ -115,7 +115,10 @@ def bootstrap(
     registry.batch(INGEST_JOB, ingest)
     registry.transactional(WAKE_JOB, wake_snoozed)
     registry.transactional(SLA_JOB, check_sla)
-    registry.external(WEBHOOK_JOB, make_webhook_handler(db, cipher))
+    registry.external(
+        WEBHOOK_JOB,
+        make_webhook_handler(db, cipher, allow_private=settings.webhook_private_targets),
+    )
     registry.transactional(OFFER_JOB, offer_job)
     registry.external(DELIVER_JOB, make_delivery_handler(db, channels, cipher=cipher))
     registry.transactional(RECEIPT_JOB, retry_receipts)

@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # Fernet key(s) encrypting channel credentials at rest, comma-separated: the first
     # encrypts, all decrypt (key rotation). Unset: a key kept in var_dir/secret.key.
     secret_key: SecretStr | None = None
+    # Outgoing webhooks may post to private, loopback and link-local addresses (an intranet
+    # receiver); off by default, so that a subscription cannot reach the server's own network.
+    webhook_private_targets: bool = False
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -4,6 +4,7 @@ no retry on 4xx, and an SLA breach delivered end to end."""
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import threading
 from collections.abc import Iterator
@@ -13,11 +14,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select, update
 
 from socialdesk.bootstrap import App
-from socialdesk.jobs.queue import JobStatus
+from socialdesk.domain.errors import InvalidInput
+from socialdesk.jobs.queue import ClaimedJob, JobStatus
+from socialdesk.jobs.worker import PermanentJobError
 from socialdesk.services.webhooks_out import (
     DELIVERY_HEADER,
     EVENT_HEADER,
@@ -26,6 +30,8 @@ from socialdesk.services.webhooks_out import (
     WebhookSpec,
     create_subscription,
     dispatch_event,
+    make_webhook_handler,
+    resolve_target,
     verify,
 )
 from socialdesk.store.models import Job
@@ -82,7 +88,11 @@ def receiver() -> Iterator[Receiver]:
 def _subscribe(app: App, workspace_id: int, receiver: Receiver, types: list[str]) -> int:
     with app.db.session() as session:
         row, secret = create_subscription(
-            session, workspace_id, WebhookSpec(url=receiver.url, event_types=types), app.cipher
+            session,
+            workspace_id,
+            WebhookSpec(url=receiver.url, event_types=types),
+            app.cipher,
+            allow_private=app.settings.webhook_private_targets,
         )
     receiver.secret = secret
     return row.id
@@ -181,3 +191,112 @@ def test_sla_breach_reaches_the_webhook_once(app: App, receiver: Receiver) -> No
     assert breach["clock"] == "first_response"
     assert breach["target_seconds"] == 3600
     assert all(r["valid"] for r in receiver.received)
+
+
+# -- receivers must be public addresses (server-side request forgery) -----------------------------
+PRIVATE_URLS = [
+    "http://127.0.0.1:8080/hook",
+    "http://10.1.2.3/hook",
+    "http://192.168.0.10/hook",
+    "http://169.254.169.254/latest/meta-data/",  # the cloud's metadata service
+    "http://100.64.0.1/hook",  # carrier-grade NAT
+    "http://0.0.0.0/hook",
+    "http://[::1]/hook",
+    "http://[::ffff:127.0.0.1]/hook",  # IPv4 loopback written as IPv6
+    "http://[fd00::1]/hook",
+    "http://localhost:9000/hook",
+    "https://api.localhost/hook",
+]
+
+
+@pytest.mark.parametrize("url", PRIVATE_URLS)
+def test_a_private_receiver_is_refused_when_saved(app: App, url: str) -> None:
+    desk = make_desk(app)
+    spec = WebhookSpec(url=url, event_types=["sla.breached"])
+    with app.db.session() as session, pytest.raises(InvalidInput, match="public addresses only"):
+        create_subscription(session, desk.workspace_id, spec, app.cipher)
+    with app.db.session() as session:  # an intranet installation may allow it
+        row, _secret = create_subscription(
+            session, desk.workspace_id, spec, app.cipher, allow_private=True
+        )
+        assert row.url == url
+
+
+def test_a_public_literal_address_is_used_as_it_is() -> None:
+    assert resolve_target("https://93.184.216.34/hook") == "93.184.216.34"
+    assert resolve_target("http://[2606:4700::1111]:8443/x") == "2606:4700::1111"
+
+
+def _resolving_to(monkeypatch: pytest.MonkeyPatch, address: str) -> None:
+    def fake(host: str, port: int, *args: Any, **kwargs: Any) -> list[Any]:
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+
+
+def test_a_name_that_resolves_to_a_private_address_is_refused_at_delivery(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Saved while it resolved to a public address; now it points inside (DNS rebinding).
+    _resolving_to(monkeypatch, "10.0.0.7")
+    with pytest.raises(PermanentJobError, match=r"private or local address 10\.0\.0\.7"):
+        resolve_target("https://hooks.example.com/socialdesk")
+    assert resolve_target("https://hooks.example.com/socialdesk", allow_private=True) == (
+        "10.0.0.7"
+    )
+
+
+def test_a_delivery_connects_to_the_address_it_checked(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = make_desk(app)
+    with app.db.session() as session:
+        row, _secret = create_subscription(
+            session,
+            desk.workspace_id,
+            WebhookSpec(url="https://hooks.example.com:8443/in?x=1", event_types=["sla.breached"]),
+            app.cipher,
+        )
+    _resolving_to(monkeypatch, "93.184.216.34")
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    deliver = make_webhook_handler(app.db, app.cipher, transport=httpx.MockTransport(answer))
+    deliver(_job(row.id))
+
+    [request] = seen
+    assert str(request.url) == "https://93.184.216.34:8443/in?x=1"
+    assert request.headers["host"] == "hooks.example.com:8443"
+    assert request.extensions["sni_hostname"] == "hooks.example.com"  # TLS checks the name
+
+
+def test_a_stored_private_receiver_gets_nothing_and_the_job_fails_with_the_reason(
+    app: App, receiver: Receiver
+) -> None:
+    desk = make_desk(app)
+    _subscribe(app, desk.workspace_id, receiver, ["sla.breached"])  # saved while allowed
+    app.settings.webhook_private_targets = False  # then the installation stopped allowing it
+    deliver = make_webhook_handler(app.db, app.cipher, allow_private=False)
+    with app.db.session() as session:
+        dispatch_event(session, desk.workspace_id, "sla.breached", {"conversation_id": 3})
+    [job] = _webhook_jobs(app)
+
+    with pytest.raises(PermanentJobError, match=r"127\.0\.0\.1"):
+        deliver(_job(job.payload["subscription_id"], job.payload))
+    assert receiver.received == []
+
+
+def _job(subscription_id: int, payload: dict[str, Any] | None = None) -> ClaimedJob:
+    body = payload or {
+        "subscription_id": subscription_id,
+        "event": "sla.breached",
+        "delivery_id": "d-1",
+        "body": json.dumps({"type": "sla.breached"}),
+    }
+    return ClaimedJob(
+        id=1, kind=WEBHOOK_JOB, payload=body, attempts=1, max_attempts=8, worker_id="w"
+    )

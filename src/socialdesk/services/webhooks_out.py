@@ -5,14 +5,26 @@ per subscription in the caller's transaction (the outbox), so nothing is sent fo
 that rolled back. A worker POSTs the JSON body with ``X-Socialdesk-Signature: sha256=<hex>``,
 the HMAC-SHA256 of the exact body bytes under the subscription's secret, and retries on
 network errors, 408, 429 (honouring ``Retry-After``) and 5xx with exponential backoff.
+
+Receivers must be public addresses: a subscription is an admin's URL that our server will
+call, and without a check it could reach what only the server can (the cloud's metadata
+service at 169.254.169.254, a database on the private network, the server's own loopback).
+A URL naming a private, loopback, link-local or otherwise special address is refused when it
+is saved, and every delivery resolves the host again and refuses such an address, then
+connects to the very address it checked (so a name that resolves differently a moment later,
+DNS rebinding, cannot slip through); TLS still verifies the certificate against the host
+name. ``SOCIALDESK_WEBHOOK_PRIVATE_TARGETS=true`` allows private receivers (an on-premises
+installation posting to its own intranet; the test suite, whose servers live on 127.0.0.1).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import json
 import secrets
+import socket
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,6 +57,7 @@ __all__ = [
     "get_subscription",
     "list_subscriptions",
     "make_webhook_handler",
+    "resolve_target",
     "send_test_event",
     "sign",
     "update_subscription",
@@ -80,7 +93,28 @@ class WebhookSpec:
     secret: str | None = None  # None on create: one is generated; on update: keep the old one
 
 
-def _check_url(url: str) -> str:
+_PRIVATE_HINT = (
+    "outgoing webhooks go to public addresses only; set "
+    "SOCIALDESK_WEBHOOK_PRIVATE_TARGETS=true to allow receivers on a private network"
+)
+
+
+def _special(address: str) -> bool:
+    """Whether ``address`` (an IP) is anything but a public unicast address."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def _literal(host: str) -> str | None:
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        return None
+
+
+def _check_url(url: str, *, allow_private: bool = False) -> str:
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -91,7 +125,53 @@ def _check_url(url: str) -> str:
         )
     if len(url) > 2000:
         raise InvalidInput("url may hold at most 2,000 characters")
+    try:
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError:
+        raise InvalidInput("url has an invalid port") from None
+    if not allow_private:
+        host = parts.hostname.rstrip(".").lower()
+        literal = _literal(host)
+        if host == "localhost" or host.endswith(".localhost") or (literal and _special(literal)):
+            raise InvalidInput(
+                f"url points to a private or local address ({host}): {_PRIVATE_HINT}"
+            )
     return url
+
+
+def resolve_target(url: str, *, allow_private: bool = False) -> str:
+    """The IP address a delivery to ``url`` connects to: the host resolved now, refused
+    (:class:`PermanentJobError`) when it is private or special and ``allow_private`` is off,
+    or when it does not resolve (retried: DNS may be down for a moment)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    literal = _literal(host)
+    if literal is not None:
+        addresses = [literal]
+    else:
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise ConnectionError(f"could not resolve {host}: {exc}") from exc
+        addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        if not addresses:
+            raise ConnectionError(f"could not resolve {host}")
+    if not allow_private:
+        special = [a for a in addresses if _special(a)]
+        if special:
+            raise PermanentJobError(
+                f"{host} resolves to the private or local address {special[0]}: {_PRIVATE_HINT}"
+            )
+    return addresses[0]
+
+
+def _pinned(url: str, address: str) -> str:
+    """``url`` with its host replaced by the checked ``address`` (port, path, query kept)."""
+    parts = urlsplit(url)
+    host = f"[{address}]" if ":" in address else address
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return parts._replace(netloc=netloc).geturl()
 
 
 def _check_types(types: Sequence[str]) -> list[str]:
@@ -132,14 +212,19 @@ def get_subscription(
 
 
 def create_subscription(
-    session: Session, workspace_id: int, spec: WebhookSpec, cipher: CredentialCipher
+    session: Session,
+    workspace_id: int,
+    spec: WebhookSpec,
+    cipher: CredentialCipher,
+    *,
+    allow_private: bool = False,
 ) -> tuple[WebhookSubscription, str]:
     """Returns the subscription and its secret, which is never shown again."""
     secret = _check_secret(spec.secret) if spec.secret else "whsec_" + secrets.token_urlsafe(32)
     now = utcnow()
     row = WebhookSubscription(
         workspace_id=workspace_id,
-        url=_check_url(spec.url),
+        url=_check_url(spec.url, allow_private=allow_private),
         description=spec.description.strip()[:200],
         event_types=_check_types(spec.event_types),
         secret=cipher.encrypt({"secret": secret}),
@@ -158,9 +243,11 @@ def update_subscription(
     subscription_id: int,
     spec: WebhookSpec,
     cipher: CredentialCipher,
+    *,
+    allow_private: bool = False,
 ) -> WebhookSubscription:
     row = get_subscription(session, workspace_id, subscription_id)
-    row.url = _check_url(spec.url)
+    row.url = _check_url(spec.url, allow_private=allow_private)
     row.event_types = _check_types(spec.event_types)
     row.description = spec.description.strip()[:200]
     row.is_active = spec.is_active
@@ -247,6 +334,7 @@ def make_webhook_handler(
     *,
     transport: httpx.BaseTransport | None = None,
     timeout: float = 10.0,
+    allow_private: bool = False,
 ) -> Callable[[ClaimedJob], None]:
     """The worker's handler for :data:`WEBHOOK_JOB` (at least once; receivers dedupe on the
     delivery id header)."""
@@ -269,9 +357,15 @@ def make_webhook_handler(
             DELIVERY_HEADER: str(job.payload["delivery_id"]),
             SIGNATURE_HEADER: sign(secret, body),
         }
+        address = resolve_target(url, allow_private=allow_private)
+        parts = urlsplit(url)
+        headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
+        extensions = {"sni_hostname": parts.hostname} if parts.scheme == "https" else {}
         try:
             with httpx.Client(transport=transport, timeout=timeout) as client:
-                response = client.post(url, content=body, headers=headers)
+                response = client.post(
+                    _pinned(url, address), content=body, headers=headers, extensions=extensions
+                )
         except httpx.HTTPError as exc:
             raise ConnectionError(f"could not reach {url}: {exc}") from exc
         status = response.status_code

@@ -91,8 +91,13 @@ def create_webhook(
     body: WebhookIn, caller: CallerDep, session: TxSessionDep, request: Request
 ) -> WebhookCreated:
     require_manager(caller)
+    app = get_app(request)
     row, secret = svc.create_subscription(
-        session, caller.workspace_id, body.spec(), get_app(request).cipher
+        session,
+        caller.workspace_id,
+        body.spec(),
+        app.cipher,
+        allow_private=app.settings.webhook_private_targets,
     )
     return WebhookCreated(**WebhookOut.of(row).model_dump(), secret=secret)
 
@@ -111,8 +116,14 @@ def replace_webhook(
     request: Request,
 ) -> WebhookOut:
     require_manager(caller)
+    app = get_app(request)
     row = svc.update_subscription(
-        session, caller.workspace_id, webhook_id, body.spec(), get_app(request).cipher
+        session,
+        caller.workspace_id,
+        webhook_id,
+        body.spec(),
+        app.cipher,
+        allow_private=app.settings.webhook_private_targets,
     )
     return WebhookOut.of(row)
 
