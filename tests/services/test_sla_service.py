@@ -11,6 +11,10 @@ from sqlalchemy import select
 
 from socialdesk.bootstrap import App
 from socialdesk.domain.sla import ClockKind, SlaState
+from socialdesk.domain.types import AuthorKind, Direction, Visibility
+from socialdesk.pipeline.events import Author, InboundEvent
+from socialdesk.pipeline.ingest import ingest_batch
+from socialdesk.pipeline.routing import route_result
 from socialdesk.services.conversations import update_conversation
 from socialdesk.services.events import Actor
 from socialdesk.services.replies import reply
@@ -95,6 +99,63 @@ def test_human_reply_stops_the_first_response_clock_but_not_resolution(desk: Sla
     assert conv.first_response_due_at is None
     assert conv.resolution_due_at is not None
     assert conv.sla_due_at == conv.resolution_due_at
+
+
+def _brand_replies_natively(desk: SlaDesk, conv_id: int, at: datetime, text: str) -> None:
+    """The brand answers from the platform's own app; its echo comes through the live
+    pipeline (ingest, then routing with the product's steps)."""
+    with desk.app.db.session() as session:
+        customer = session.scalars(
+            select(Message).where(Message.conversation_id == conv_id).order_by(Message.id)
+        ).first()
+        assert customer is not None
+        echo = InboundEvent(
+            platform=customer.platform,
+            platform_message_id=f"native-{at.timestamp()}",
+            author=Author(external_id="acmecare", handle="acmecare"),
+            text=text,
+            platform_time=at,
+            visibility=Visibility.PRIVATE,
+            channel_account_id=desk.account_id,
+            direction=Direction.OUT,
+            reply_to_platform_id=customer.platform_message_id,
+            author_kind=AuthorKind.BRAND,
+        )
+        result = ingest_batch(session, desk.workspace_id, [echo])
+        route_result(session, result, desk.app.routing_steps)
+
+
+def test_a_reply_the_brand_posted_natively_stops_the_response_clock(desk: SlaDesk) -> None:
+    desk.policy(first=60, next_=30)
+    t0 = (utcnow() - 20 * MINUTE).replace(microsecond=0)
+    conv_id = desk.customer_writes(t0)
+
+    _brand_replies_natively(desk, conv_id, t0 + 5 * MINUTE, "Sorry about that, DM us")
+    conv = desk.conversation(conv_id)
+    assert conv.first_response_started_at is None and conv.first_response_due_at is None
+    assert conv.first_response_at == t0 + 5 * MINUTE
+    assert conv.resolution_due_at is not None  # answering is not resolving
+
+    desk.customer_writes(t0 + 10 * MINUTE, "done, sent you a DM")  # a next response is due now
+    conv = desk.conversation(conv_id)
+    assert conv.first_response_started_at is None
+    assert conv.next_response_started_at == t0 + 10 * MINUTE
+    assert conv.next_response_due_at == t0 + 40 * MINUTE
+
+
+def test_a_native_reply_older_than_the_customers_last_message_leaves_its_clock_running(
+    desk: SlaDesk,
+) -> None:
+    desk.policy(first=60, next_=30)
+    t0 = (utcnow() - 30 * MINUTE).replace(microsecond=0)
+    conv_id = desk.customer_writes(t0)
+    _brand_replies_natively(desk, conv_id, t0 + 5 * MINUTE, "Looking into it")
+    desk.customer_writes(t0 + 10 * MINUTE, "any news?")
+
+    # a late echo of a reply posted before the customer's last message
+    _brand_replies_natively(desk, conv_id, t0 + 8 * MINUTE, "We are on it")
+
+    assert desk.conversation(conv_id).next_response_started_at == t0 + 10 * MINUTE
 
 
 def test_auto_reply_does_not_stop_the_clock(desk: SlaDesk) -> None:

@@ -95,6 +95,10 @@ class RoutingContext:
     conversation_ids: list[int]  # their conversations, in order, without repeats
     new_conversation_ids: set[int]  # conversations this batch created
     outcomes: dict[int, RuleOutcome] = field(default_factory=dict)
+    # Replies the brand posted on the platform itself (its own app, another tool) that this
+    # batch brought in, as echoes: conversation id -> time of its latest such reply. These
+    # conversations need not be in ``conversation_ids``.
+    native_replies: dict[int, datetime] = field(default_factory=dict)
     # The batch's conversations, their accounts and teams, loaded in a few queries before the
     # steps run and held here: the session keeps loaded rows only while someone references
     # them, and so each step's ``session.get`` finds them without a query of its own.
@@ -604,21 +608,31 @@ def route_result(
     *,
     now: datetime | None = None,
 ) -> RoutingContext | None:
-    """Route what one live ingest batch stored; None when it stored no inbound contact message."""
+    """Route what one live ingest batch stored; None when it stored neither an inbound contact
+    message nor a reply the brand posted natively."""
     if not result.message_ids:
         return None
     rows: list[Any] = []
+    native: dict[int, datetime] = {}
     for chunk in _chunks(result.message_ids):
-        rows.extend(
-            session.execute(
-                select(Message.id, Message.conversation_id).where(
-                    Message.id.in_(chunk),
-                    Message.direction == Direction.IN.value,
-                    Message.author_kind == AuthorKind.CONTACT.value,
-                )
-            ).all()
-        )
-    if not rows:
+        for message_id, conv_id, direction, author_kind, at in session.execute(
+            select(
+                Message.id,
+                Message.conversation_id,
+                Message.direction,
+                Message.author_kind,
+                Message.platform_time,
+            ).where(
+                Message.id.in_(chunk),
+                Message.author_kind.in_([AuthorKind.CONTACT.value, AuthorKind.BRAND.value]),
+                Message.is_auto.is_(False),
+            )
+        ):
+            if direction == Direction.IN and author_kind == AuthorKind.CONTACT:
+                rows.append((message_id, conv_id))
+            elif direction == Direction.OUT and author_kind == AuthorKind.BRAND and conv_id:
+                native[conv_id] = max(native.get(conv_id, at), at)
+    if not rows and not native:
         return None
     rows.sort()
     ctx = RoutingContext(
@@ -629,6 +643,7 @@ def route_result(
         conversation_ids=list(dict.fromkeys(c for _, c in rows if c is not None)),
         new_conversation_ids=set(result.new_conversation_ids),
         outcomes={},
+        native_replies=native,
     )
     route(ctx, steps)
     return ctx

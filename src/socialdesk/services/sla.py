@@ -441,7 +441,38 @@ def sla_step(ctx: RoutingContext) -> None:
         if not _apply_policy(session, conv, outcome, default_id):
             continue
         customer_wrote(session, conv, first_at[conv_id], ctx.now)
+    for conv_id, at in ctx.native_replies.items():
+        conv = session.get(Conversation, conv_id)
+        if conv is not None:
+            on_native_reply(session, conv, at, ctx.now)
     session.flush()
+
+
+def on_native_reply(
+    session: Session, conv: Conversation, at: datetime, now: datetime | None = None
+) -> None:
+    """The brand answered on the platform itself (its own app, another tool), which we see as
+    an echo: the customer has an answer, so the response clocks that were waiting for one
+    stop. A clock started after ``at`` (the customer wrote again since) keeps running.
+
+    It is the conversation's first response when none came before: a later message from the
+    customer then waits for a next response, not again for a first one."""
+    if (
+        conv.first_response_at is None
+        and conv.first_inbound_at is not None
+        and at >= conv.first_inbound_at
+    ):
+        conv.first_response_at = at
+    if conv.sla_policy_id is None:
+        return
+    stopped = False
+    for kind in (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE):
+        started = _started(conv, kind)
+        if started is not None and started <= at:
+            _stop(conv, kind)
+            stopped = True
+    if stopped:
+        refresh_clocks(session, conv, now)
 
 
 def on_agent_reply(session: Session, conv: Conversation, message: Message) -> None:
