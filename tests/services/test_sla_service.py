@@ -15,7 +15,7 @@ from socialdesk.domain.types import AuthorKind, Direction, Visibility
 from socialdesk.pipeline.events import Author, InboundEvent
 from socialdesk.pipeline.ingest import ingest_batch
 from socialdesk.pipeline.routing import route_result
-from socialdesk.services.conversations import update_conversation
+from socialdesk.services.conversations import update_conversation, wake_snoozed
 from socialdesk.services.events import Actor
 from socialdesk.services.replies import reply
 from socialdesk.services.sla import SLA_JOB, check_sla, conversation_clocks, on_agent_reply
@@ -241,6 +241,37 @@ def test_agent_reopening_a_pending_conversation_resumes_the_clock(desk: SlaDesk)
         )
 
     assert desk.conversation(conv_id).first_response_due_at == t0 + 120 * MINUTE
+
+
+def test_snooze_pauses_the_clocks_until_it_wakes(desk: SlaDesk) -> None:
+    desk.policy(first=60, resolution=None)
+    t0 = (utcnow() - 90 * MINUTE).replace(microsecond=0)
+    conv_id = desk.customer_writes(t0)
+    with desk.app.db.session() as session:
+        update_conversation(
+            session,
+            desk.workspace_id,
+            conv_id,
+            Actor.agent(desk.agent_id),
+            status="snoozed",
+            snoozed_until=utcnow() + MINUTE,
+            at=t0 + 20 * MINUTE,
+        )
+    snoozed = desk.conversation(conv_id)
+    assert snoozed.sla_paused_at == t0 + 20 * MINUTE
+    assert snoozed.first_response_due_at is None
+    assert snoozed.snoozed_until is not None
+
+    with desk.app.db.session() as session:  # the snooze timer fires (about 70 min later)
+        until = snoozed.snoozed_until.isoformat()
+        wake_snoozed(session, {"conversation_id": conv_id, "until": until})
+    woken = desk.conversation(conv_id)
+
+    assert woken.status == "open" and woken.sla_paused_at is None
+    assert woken.first_response_due_at is not None
+    # 40 of the 60 minutes were left when it was snoozed; they run again from the wake-up
+    left = woken.first_response_due_at - utcnow()
+    assert 39 * MINUTE < left <= 40 * MINUTE
 
 
 def test_resolve_stops_every_clock(desk: SlaDesk) -> None:

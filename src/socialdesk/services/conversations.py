@@ -330,6 +330,7 @@ def wake_snoozed(session: Session, payload: dict[str, Any]) -> None:
         contact_id=conv.contact_id,
         data={"from": conv.status, "to": "open", "reason": "snooze ended"},
     )
+    sla.on_status_change(session, conv, conv.status, ConversationStatus.OPEN, utcnow())
     conv.status = ConversationStatus.OPEN
     conv.snoozed_until = None
     conv.updated_at = utcnow()

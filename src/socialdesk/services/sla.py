@@ -489,14 +489,15 @@ def on_agent_reply(session: Session, conv: Conversation, message: Message) -> No
 def on_status_change(
     session: Session, conv: Conversation, old: str, new: str, at: datetime
 ) -> None:
-    """Pending pauses every clock; back to open resumes; resolve stops them all."""
+    """Pending and snoozed pause every clock (the conversation waits on the customer or on
+    a time the agent chose); back to open resumes; resolve stops them all."""
     if conv.sla_policy_id is None or old == new:
         return
     if new == ConversationStatus.RESOLVED:
         _resume(conv, at)
         for kind in ClockKind:
             _stop(conv, kind)
-    elif new == ConversationStatus.PENDING:
+    elif new in (ConversationStatus.PENDING, ConversationStatus.SNOOZED):
         _pause(conv, at)
     else:
         _resume(conv, at)
