@@ -6,10 +6,19 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from meta_fake_server import COMMENT_ID, COMMENTER_ID, PAGE_ID, PSID, fixture, fixture_bytes
+from meta_fake_server import (
+    COMMENT_ID,
+    COMMENTER_ID,
+    IG_ID,
+    IGSID,
+    PAGE_ID,
+    PSID,
+    fixture,
+    fixture_bytes,
+)
 
-from socialdesk.channels.base import AccountInfo, ParseError
-from socialdesk.channels.meta import FacebookChannel
+from socialdesk.channels.base import AccountInfo, DeliveryReceipt, ParseError
+from socialdesk.channels.meta import FacebookChannel, InstagramChannel
 from socialdesk.domain.types import AuthorKind, DeliveryState, Direction, Visibility
 
 POST_ID = "448242228374517_1091623449621377"
@@ -130,17 +139,97 @@ def test_entries_of_another_page_are_left_to_that_page() -> None:
     assert parse(payload) == []
 
 
-def test_deliveries_with_mids_become_receipts_and_watermark_reads_are_skipped() -> None:
-    receipts = FacebookChannel().parse_receipts(page(), fixture_bytes("facebook_delivery"))
+def receipts_of(payload: dict | bytes) -> list[DeliveryReceipt]:
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    return FacebookChannel().parse_receipts(page(), body)
 
-    assert [(r.platform_message_id, r.state) for r in receipts] == [
-        ("m_1457764197618:41d102a3e1ae206b77", DeliveryState.DELIVERED)
-    ]
-    assert receipts[0].at == datetime.fromtimestamp(1742671600, UTC)
+
+def test_deliveries_with_mids_name_their_messages_and_a_read_is_a_watermark() -> None:
+    delivered, read = receipts_of(fixture_bytes("facebook_delivery"))
+
+    assert delivered == DeliveryReceipt(
+        "m_1457764197618:41d102a3e1ae206b77",
+        DeliveryState.DELIVERED,
+        datetime.fromtimestamp(1742671600, UTC),
+    )
+    assert not delivered.is_watermark
+    # Messenger's read names no message: everything sent to the PSID up to the watermark.
+    assert read.is_watermark
+    assert read.platform_message_id is None
+    assert read.state == DeliveryState.READ
+    assert read.recipient_external_id == PSID
+    assert read.up_to == datetime.fromtimestamp(1742671659, UTC)
+    assert read.at == datetime.fromtimestamp(1742671660, UTC)
+
+
+def test_a_read_watermark_keeps_its_milliseconds() -> None:
+    [read] = receipts_of(fixture_bytes("facebook_read"))
+
+    assert read.recipient_external_id == PSID
+    assert read.up_to == datetime(2025, 3, 22, 19, 27, 39, 253000, tzinfo=UTC)
+    assert read.state == DeliveryState.READ
+
+
+def test_a_delivery_without_mids_is_a_watermark_timed_by_it_when_it_has_no_timestamp() -> None:
+    # As in Meta's example of message_deliveries: no mids (older clients), no timestamp.
+    [delivered] = receipts_of(fixture_bytes("facebook_delivery_watermark"))
+
+    assert delivered.is_watermark
+    assert delivered.state == DeliveryState.DELIVERED
+    assert delivered.recipient_external_id == PSID
+    assert delivered.up_to == datetime(2025, 3, 22, 19, 26, 39, 253000, tzinfo=UTC)
+    assert delivered.at == delivered.up_to
+
+
+def test_a_delivery_with_an_empty_mids_list_is_a_watermark() -> None:
+    payload = fixture("facebook_delivery_watermark")
+    payload["entry"][0]["messaging"][0]["delivery"]["mids"] = []
+
+    [delivered] = receipts_of(payload)
+
+    assert delivered.is_watermark and delivered.state == DeliveryState.DELIVERED
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        {"recipient": {"id": PAGE_ID}, "read": {"watermark": 1742671659253}},  # no sender
+        {"sender": {"id": PSID}, "recipient": {"id": PAGE_ID}, "read": {}},  # no watermark
+        {"sender": {"id": PSID}, "read": {"watermark": "soon"}},
+        {"sender": {"id": PSID}, "delivery": {"watermark": None}},
+    ],
+)
+def test_a_watermark_without_a_person_or_a_time_matches_nothing_and_is_dropped(
+    item: dict,
+) -> None:
+    payload = fixture("facebook_read")
+    payload["entry"][0]["messaging"] = [item]
+
+    assert receipts_of(payload) == []
+    assert parse(payload) == []
+
+
+def test_watermarks_of_another_page_are_left_to_that_page() -> None:
+    payload = fixture("facebook_read")
+    payload["entry"][0]["id"] = "999999999"
+
+    assert receipts_of(payload) == []
+
+
+def test_instagram_reads_name_their_message_and_make_no_watermark() -> None:
+    account = AccountInfo(
+        id=8, workspace_id=1, platform="instagram", handle="acme", external_id=IG_ID
+    )
+    read = {"sender": {"id": IGSID}, "recipient": {"id": IG_ID}, "read": {"watermark": 1}}
+    payload = {"object": "instagram", "entry": [{"id": IG_ID, "messaging": [read]}]}
+
+    assert InstagramChannel().parse_receipts(account, json.dumps(payload).encode()) == []
 
 
 def test_receipts_are_not_messages() -> None:
     assert parse(fixture("facebook_delivery")) == []
+    assert parse(fixture("facebook_read")) == []
+    assert parse(fixture("facebook_delivery_watermark")) == []
 
 
 @pytest.mark.parametrize(

@@ -124,12 +124,36 @@ class SendDecision:
 
 @dataclass(frozen=True, slots=True)
 class DeliveryReceipt:
-    """A platform's report on a message we sent: delivered, read, failed..."""
+    """A platform's report on a message we sent: delivered, read, failed...
 
-    platform_message_id: str
+    Most receipts name one message (``platform_message_id``). A *watermark* receipt names
+    none: it says that every private message the account sent to the platform user
+    ``recipient_external_id`` at or before ``up_to`` reached ``state`` (Messenger's
+    ``delivery`` without ``mids`` and its ``read``). ``at`` is when the platform saw it.
+    """
+
+    platform_message_id: str | None
     state: DeliveryState
     at: datetime
     error: str | None = None
+    # Watermark receipts only (both set, ``platform_message_id`` None): the person's id on
+    # the platform (a PSID...) and the time up to which our messages to them are covered.
+    recipient_external_id: str | None = None
+    up_to: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.platform_message_id is None and not self.is_watermark:
+            raise ValueError("a receipt names a message or a recipient and a watermark time")
+        if self.platform_message_id is not None and (
+            self.recipient_external_id is not None or self.up_to is not None
+        ):
+            raise ValueError("a receipt names a message or is a watermark, not both")
+        if self.is_watermark and self.state == DeliveryState.FAILED:
+            raise ValueError("a watermark reports deliveries and reads, not failures")
+
+    @property
+    def is_watermark(self) -> bool:
+        return self.recipient_external_id is not None and self.up_to is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,10 @@ receipts that arrive out of order or twice change nothing; ``failed`` is final a
 platform's reason for the agent. A receipt can arrive before the worker has recorded the
 platform's id of the message it sent (the send's answer and the webhook race); such receipts
 are tried again a little later, for a while, and then dropped with a log line.
+
+A *watermark* receipt (Messenger) names no message but a person and a time: it moves every
+private message the account sent that person up to that time, in one UPDATE. It is never
+tried again: there is nothing to wait for (see :func:`apply_receipts`).
 """
 
 from __future__ import annotations
@@ -14,14 +18,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from socialdesk.channels.base import DeliveryReceipt
-from socialdesk.domain.types import DeliveryState, Direction, EventType
+from socialdesk.domain.types import DeliveryState, Direction, EventType, Visibility
 from socialdesk.jobs.queue import enqueue
 from socialdesk.services.events import Actor, record_event
-from socialdesk.store.models import Message
+from socialdesk.store.models import ChannelAccount, ContactIdentity, Message
 from socialdesk.store.types import utcnow
 
 __all__ = [
@@ -53,6 +57,15 @@ def apply_receipts(
     """Apply receipts for one account; returns those whose message is not known (yet)."""
     unmatched: list[DeliveryReceipt] = []
     for receipt in receipts:
+        if receipt.is_watermark:
+            # Never returned as unmatched, so never retried: a watermark that moves nothing
+            # has nothing to wait for. The only messages worth waiting for would be those
+            # still queued, but their platform_time is when they were queued: one queued
+            # before the watermark may well leave after it, and a retry would mark it read
+            # unseen. The person's next delivery or read covers everything before it again,
+            # so a watermark that outran a worker's answer is made good by the next one.
+            _apply_watermark(session, channel_account_id, receipt)
+            continue
         message = session.scalar(
             select(Message).where(
                 Message.channel_account_id == channel_account_id,
@@ -90,6 +103,74 @@ def apply_receipts(
             occurred_at=receipt.at,
         )
     return unmatched
+
+
+def _apply_watermark(session: Session, channel_account_id: int, receipt: DeliveryReceipt) -> None:
+    """Move forward every private message the account sent the receipt's recipient at or
+    before its watermark, and record a delivery event for each one that moved."""
+    assert receipt.up_to is not None and receipt.recipient_external_id is not None
+    target = _RANK.get(receipt.state, -1)
+    # Only messages the platform accepted (sent, delivered) and not yet at the receipt's
+    # state: queued ones have not left (or their send is not recorded yet: taking them
+    # would make the worker drop the platform's id), failed ones stay failed.
+    movable = [s.value for s, rank in _RANK.items() if _RANK[DeliveryState.SENT] <= rank < target]
+    if not movable:
+        return
+    # The person's contact on this account's platform, in the account's workspace.
+    recipients = (
+        select(ContactIdentity.contact_id)
+        .join(
+            ChannelAccount,
+            (ChannelAccount.workspace_id == ContactIdentity.workspace_id)
+            & (ChannelAccount.platform == ContactIdentity.platform),
+        )
+        .where(
+            ChannelAccount.id == channel_account_id,
+            ContactIdentity.external_id == receipt.recipient_external_id,
+        )
+    )
+    moved = session.execute(
+        update(Message)
+        .where(
+            Message.channel_account_id == channel_account_id,
+            Message.direction == Direction.OUT.value,
+            # A watermark is about the private thread: public replies to the same person's
+            # comments are not "delivered" or "read" by it.
+            Message.visibility == Visibility.PRIVATE.value,
+            Message.contact_id.in_(recipients),
+            # Our own messages' platform_time is when they were written (queued), theirs
+            # (echoes of messages sent elsewhere) the platform's.
+            Message.platform_time <= receipt.up_to,
+            Message.delivery_state.in_(movable),
+        )
+        .values(delivery_state=receipt.state.value)
+        .returning(
+            Message.id,
+            Message.workspace_id,
+            Message.conversation_id,
+            Message.contact_id,
+            Message.platform_message_id,
+        )
+        .execution_options(synchronize_session="fetch")
+    ).all()
+    for row in sorted(moved, key=lambda r: r.id):
+        record_event(
+            session,
+            workspace_id=row.workspace_id,
+            type=EventType.MESSAGE_DELIVERY,
+            actor=Actor.system(),
+            conversation_id=row.conversation_id,
+            contact_id=row.contact_id,
+            message_id=row.id,
+            data={
+                "state": receipt.state.value,
+                "error": None,
+                "platform_message_id": row.platform_message_id,
+                "source": "receipt",
+                "watermark": receipt.up_to.isoformat(),
+            },
+            occurred_at=receipt.at,
+        )
 
 
 def queue_unmatched(
@@ -149,7 +230,7 @@ def retry_receipts(session: Session, payload: dict[str, Any]) -> None:
             "dropping %d delivery receipt(s) of account %s: no message with ids %s",
             len(unmatched),
             account_id,
-            ", ".join(r.platform_message_id for r in unmatched),
+            ", ".join(str(r.platform_message_id) for r in unmatched),
         )
         return
     attempt = int(payload.get("attempt", 1)) + 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from socialdesk.channels.base import AccountInfo, DeliveryReceipt, ParseError
@@ -101,9 +101,11 @@ def parse_receipts(
     """Delivery and read reports on messages the account sent.
 
     ``delivery.mids`` name the delivered messages; a ``read`` names one message only on
-    Instagram (``read.mid``). Messenger's reads (and deliveries without ``mids``) carry a
-    ``watermark`` time instead ("everything sent before this was read"), which cannot be
-    matched to messages here and is skipped.
+    Instagram (``read.mid``). Messenger's reads, and its deliveries without ``mids`` (older
+    Messenger clients), carry only a ``watermark``: "every message sent to this person at or
+    before this time (epoch milliseconds) was delivered / read". Those become watermark
+    receipts for the person in ``sender.id`` (their PSID; ``recipient.id`` is the Page),
+    which pipeline.receipts applies to every message we sent them up to that time.
     """
     receipts: list[DeliveryReceipt] = []
     for _entry_id, entry in _own_entries(flavour, account, payload):
@@ -112,15 +114,53 @@ def parse_receipts(
             delivery = item.get("delivery")
             if isinstance(delivery, dict):
                 when = at or _time(delivery.get("watermark"))
-                for mid in delivery.get("mids") or []:
-                    if isinstance(mid, str) and mid and when is not None:
+                listed = delivery.get("mids")
+                mids = (
+                    [m for m in listed if isinstance(m, str) and m]
+                    if isinstance(listed, list)
+                    else []
+                )
+                for mid in mids:
+                    if when is not None:
                         receipts.append(DeliveryReceipt(mid, DeliveryState.DELIVERED, when))
+                if not mids:
+                    receipts.extend(_watermark(flavour, item, delivery, DeliveryState.DELIVERED))
             read = item.get("read")
-            if isinstance(read, dict) and isinstance(read.get("mid"), str) and read["mid"]:
-                when = at or _time(read.get("watermark"))
-                if when is not None:
-                    receipts.append(DeliveryReceipt(read["mid"], DeliveryState.READ, when))
+            if isinstance(read, dict):
+                if isinstance(read.get("mid"), str) and read["mid"]:
+                    when = at or _time(read.get("watermark"))
+                    if when is not None:
+                        receipts.append(DeliveryReceipt(read["mid"], DeliveryState.READ, when))
+                else:
+                    receipts.extend(_watermark(flavour, item, read, DeliveryState.READ))
     return receipts
+
+
+def _watermark(
+    flavour: MetaFlavour, item: dict[str, Any], report: dict[str, Any], state: DeliveryState
+) -> list[DeliveryReceipt]:
+    """The watermark receipt of a Messenger ``delivery`` or ``read`` (none when the report
+    lacks what it takes to match messages: the person's id or the watermark)."""
+    if flavour is not FACEBOOK:
+        return []  # Instagram documents per-message receipts (read.mid) only
+    sender = item.get("sender")
+    person = _text_id(sender.get("id")) if isinstance(sender, dict) else None
+    up_to = _watermark_time(report.get("watermark"))
+    if person is None or up_to is None:
+        return []
+    # Meta's own example of a delivery has no timestamp: the watermark is the best "when".
+    at = _time(item.get("timestamp")) or up_to
+    return [DeliveryReceipt(None, state, at, recipient_external_id=person, up_to=up_to)]
+
+
+def _watermark_time(value: Any) -> datetime | None:
+    """A watermark is epoch milliseconds (a JSON number; a digit string is accepted too)."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        seconds, millis = divmod(value, 1000)  # exact: no float rounding at the millisecond
+        return datetime.fromtimestamp(seconds, UTC) + timedelta(milliseconds=millis)
+    return None
 
 
 # -- helpers ---------------------------------------------------------------------------------
