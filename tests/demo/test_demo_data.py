@@ -333,3 +333,27 @@ def test_the_demo_command_starts_its_own_database_afresh(in_tmp_dir: Path) -> No
     assert (in_tmp_dir / "var" / "demo.db").exists()
     assert "password: a-longer-secret" in again.output
     assert "SOCIALDESK_DATABASE_URL=sqlite:///" in again.output  # how to reach it from the CLI
+
+
+def test_no_demo_conversation_shows_a_breach_of_a_target_its_team_met(
+    app: App, now: datetime
+) -> None:
+    seed(app, now, conversations=40)
+    with app.db.read_session() as session:
+        breaches = list(
+            session.execute(
+                select(Event.conversation_id, Event.occurred_at, Event.data).where(
+                    Event.type == "sla.breached"
+                )
+            )
+        )
+        first_answers = dict(
+            session.execute(select(Conversation.id, Conversation.first_response_at)).all()
+        )
+    assert breaches, "the demo should show some breached conversations"
+    for conv_id, at, data in breaches:
+        assert at <= now  # dated when it happened, in the replayed history
+        if data["clock"] == "first_response":
+            answered = first_answers[conv_id]
+            # answered late, or not at all: never a breach of a target met in time
+            assert answered is None or answered > at, (conv_id, at, answered)

@@ -79,3 +79,26 @@ def test_overlapping_pauses_are_merged() -> None:
         (START, START + timedelta(hours=3)),
         (START + timedelta(hours=5), START + timedelta(hours=6)),
     ]
+
+
+def test_the_moment_a_threshold_was_reached_is_found_even_when_noticed_late() -> None:
+    clock = SlaClock(target=timedelta(hours=1), started_at=START)
+    much_later = START + timedelta(days=2)
+    reached = clock.reached_at(timedelta(minutes=48), much_later)
+    assert reached is not None
+    assert abs(reached - (START + timedelta(minutes=48))) <= timedelta(seconds=1)
+    assert clock.reached_at(timedelta(hours=3), START + timedelta(hours=2)) is None
+
+
+def test_the_moment_reached_skips_pauses_and_closed_hours() -> None:
+    pause = (START + timedelta(minutes=10), START + timedelta(minutes=40))
+    paused = SlaClock(target=timedelta(hours=1), started_at=START, paused=(pause,))
+    reached = paused.reached_at(timedelta(hours=1), START + timedelta(days=1))
+    assert reached is not None
+    assert abs(reached - (START + timedelta(minutes=90))) <= timedelta(seconds=1)
+
+    friday_4pm = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
+    office_clock = SlaClock(target=timedelta(hours=2), started_at=friday_4pm, calendar=office())
+    breach = office_clock.reached_at(timedelta(hours=2), datetime(2026, 12, 9, tzinfo=UTC))
+    assert breach is not None
+    assert abs(breach - datetime(2026, 12, 7, 10, 0, tzinfo=UTC)) <= timedelta(seconds=1)

@@ -274,6 +274,19 @@ def test_snooze_pauses_the_clocks_until_it_wakes(desk: SlaDesk) -> None:
     assert 39 * MINUTE < left <= 40 * MINUTE
 
 
+def test_a_breach_noticed_late_is_dated_when_it_happened(desk: SlaDesk) -> None:
+    desk.policy(first=60, resolution=None)
+    t0 = (utcnow() - 5 * timedelta(hours=1)).replace(microsecond=0)
+    conv_id = desk.customer_writes(t0)  # the worker ran its due checks: both fired late
+
+    [warning, breach] = desk.events(conv_id)
+
+    assert (warning.type, breach.type) == ("sla.warning", "sla.breached")
+    assert abs(warning.occurred_at - (t0 + 48 * MINUTE)) <= timedelta(seconds=1)
+    assert abs(breach.occurred_at - (t0 + 60 * MINUTE)) <= timedelta(seconds=1)
+    assert breach.recorded_at > t0 + 4 * timedelta(hours=1)  # noticed now
+
+
 def test_resolve_stops_every_clock(desk: SlaDesk) -> None:
     desk.policy()
     conv_id = desk.customer_writes(utcnow() - 10 * MINUTE)

@@ -70,6 +70,9 @@ def merge_intervals(
     return merged
 
 
+_RESOLUTION = timedelta(seconds=1)
+
+
 @dataclass(frozen=True)
 class SlaClock:
     """One target (first response, next response or resolution) for one conversation."""
@@ -116,6 +119,25 @@ class SlaClock:
         if left <= 0:
             return now
         return self.calendar.add_business_seconds(now, left)
+
+    def reached_at(self, used: timedelta, now: datetime) -> datetime | None:
+        """When the counted time first reached ``used`` (to the second), if it has by ``now``.
+
+        The counted time only grows, so this is a bisection over [start, now]: it finds the
+        moment of a warning or breach that is noticed late (a worker that was down, a
+        history replayed into the database) across business hours and pauses alike."""
+        if self.elapsed(now) < used:
+            return None
+        lo, hi = self.started_at, min(now, self.stopped_at) if self.stopped_at else now
+        if hi <= lo:
+            return hi
+        while (hi - lo) > _RESOLUTION:
+            mid = lo + (hi - lo) / 2
+            if self.elapsed(mid) >= used:
+                hi = mid
+            else:
+                lo = mid
+        return hi
 
     def warning_at(self, now: datetime) -> datetime | None:
         due = self.due_at(now)

@@ -83,6 +83,12 @@ class HandlerRegistry:
 
         self._handlers[kind] = _Handler(transactional=one, batch=handler)
 
+    def without(self, *kinds: str) -> HandlerRegistry:
+        """A copy that does not run these kinds (they stay queued for a full worker)."""
+        copy = HandlerRegistry()
+        copy._handlers = {k: h for k, h in self._handlers.items() if k not in kinds}
+        return copy
+
     def get(self, kind: str) -> _Handler | None:
         return self._handlers.get(kind)
 

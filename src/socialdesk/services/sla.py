@@ -542,6 +542,8 @@ def check_sla(session: Session, payload: dict[str, Any], *, now: datetime | None
     if clock.elapsed(now) + _SLACK < clock.target * share:
         refresh_clocks(session, conv, now)  # paused or retargeted since: a new job waits
         return
+    # Dated when it happened, not when a worker noticed (it may have been down for a while).
+    happened = clock.reached_at(clock.target * share, now) or now
     notified = [*(conv.sla_notified or []), key]
     if level == "breach" and f"{kind}:warning" not in notified:
         notified.append(f"{kind}:warning")  # a breach says more than a late warning
@@ -566,7 +568,7 @@ def check_sla(session: Session, payload: dict[str, Any], *, now: datetime | None
             contact_id=conv.contact_id,
             actor_kind="system",
             data=data,
-            occurred_at=now,
+            occurred_at=happened,
             recorded_at=now,
         )
     )
@@ -582,7 +584,7 @@ def check_sla(session: Session, payload: dict[str, Any], *, now: datetime | None
             "team_id": conv.team_id,
             **data,
         },
-        occurred_at=now,
+        occurred_at=happened,
     )
     conv.updated_at = now
     session.flush()
