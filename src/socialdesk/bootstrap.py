@@ -30,7 +30,14 @@ from socialdesk.pipeline.notify import Notifier
 from socialdesk.pipeline.polling import POLL_JOB, ensure_polling, make_poll_handler
 from socialdesk.pipeline.receipts import RECEIPT_JOB, retry_receipts
 from socialdesk.pipeline.routing import RoutingStep
-from socialdesk.services.assignment import OFFER_JOB, assignment_step, offer_job
+from socialdesk.services.assignment import (
+    OFFER_JOB,
+    SWEEP_JOB,
+    assignment_step,
+    offer_job,
+    schedule_sweep,
+    sweep_job,
+)
 from socialdesk.services.autoreply import autoreply_step
 from socialdesk.services.conversations import WAKE_JOB, wake_snoozed
 from socialdesk.services.replies import DELIVER_JOB, make_delivery_handler
@@ -66,6 +73,12 @@ class App:
         """Start the poll chains of polled accounts that have none (at worker start)."""
         with self.db.session() as session:
             return ensure_polling(session, self.channels)
+
+    def start_timers(self) -> None:
+        """At worker start: the poll chains and the assignment sweep, where missing."""
+        self.start_polling()
+        with self.db.session() as session:
+            schedule_sweep(session)
 
     def run_jobs_until_idle(self) -> int:
         """Drain every due job in this thread (CLI commands, tests)."""
@@ -120,6 +133,7 @@ def bootstrap(
         make_webhook_handler(db, cipher, allow_private=settings.webhook_private_targets),
     )
     registry.transactional(OFFER_JOB, offer_job)
+    registry.transactional(SWEEP_JOB, sweep_job)
     registry.external(DELIVER_JOB, make_delivery_handler(db, channels, cipher=cipher))
     registry.transactional(RECEIPT_JOB, retry_receipts)
     registry.external(POLL_JOB, make_poll_handler(db, channels, cipher=cipher))

@@ -376,7 +376,7 @@ def worker(
             done = app.run_jobs_until_idle()
             out.print(f"{done} job(s) run")
             return
-        app.start_polling()
+        app.start_timers()
         workers = [app.worker() for _ in range(max(1, concurrency))]
 
         def stop(*_args: object) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,10 +18,12 @@ from socialdesk.domain.errors import Forbidden, InvalidInput
 from socialdesk.pipeline.routing import RoutingContext, RuleOutcome
 from socialdesk.services.accounts import create_team, create_user
 from socialdesk.services.assignment import (
+    SWEEP_JOB,
     assignment_step,
     auto_assign,
     check_may_manage,
     set_availability,
+    sweep_job,
     update_agent,
     update_team,
 )
@@ -28,7 +31,7 @@ from socialdesk.services.conversations import update_conversation
 from socialdesk.services.events import Actor
 from socialdesk.services.sandbox import create_sandbox_account, inject
 from socialdesk.services.workspaces import get_or_create_workspace
-from socialdesk.store.models import Contact, Conversation, Event, Message, Team, User
+from socialdesk.store.models import Contact, Conversation, Event, Job, Message, Team, User
 from socialdesk.store.types import utcnow
 
 
@@ -262,6 +265,39 @@ def test_shifts_limit_auto_assignment_to_their_windows_and_channel_types(desk: D
     with desk.app.db.session() as s:
         assert auto_assign(s, desk.workspace_id, public) == social
         assert auto_assign(s, desk.workspace_id, private) is None
+
+
+def test_the_minute_sweep_gives_the_queue_to_an_agent_whose_shift_began(desk: Desk) -> None:
+    now = utcnow()
+    tomorrow = now + timedelta(days=1)
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[tomorrow.weekday()]
+    desk.strategy("least_loaded")
+    ana = desk.agent("ana", shifts=[{"day": day, "start": "00:00", "end": "24:00"}])
+    waiting = desk.conversation()
+    with desk.app.db.session() as s:
+        assert auto_assign(s, desk.workspace_id, waiting) is None  # her shift is tomorrow
+        sweep_job(s, {}, now=now)
+    assert desk.assignee(waiting) is None
+
+    shift_began = tomorrow.replace(hour=9, minute=0, second=30, microsecond=0)
+    with desk.app.db.session() as s:
+        sweep_job(s, {}, now=shift_began)  # nothing happened but the clock
+    assert desk.assignee(waiting) == ana
+
+    with desk.app.db.read_session() as s:
+        sweeps = sorted(s.scalars(select(Job.run_at).where(Job.kind == SWEEP_JOB)))
+    # each sweep queued the next, at the start of the following minute, once
+    assert sweeps == [
+        (now + timedelta(minutes=1)).replace(second=0, microsecond=0),
+        shift_began.replace(minute=1, second=0),
+    ]
+
+
+def test_workers_starting_together_queue_one_sweep(app: App) -> None:
+    for _ in range(3):
+        app.start_timers()
+    with app.db.read_session() as s:
+        assert len(list(s.scalars(select(Job).where(Job.kind == SWEEP_JOB)))) == 1
 
 
 @pytest.mark.parametrize("workers", [6])

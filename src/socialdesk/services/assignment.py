@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, select
@@ -65,6 +65,9 @@ if TYPE_CHECKING:  # services.conversations imports this module; routing may imp
 __all__ = [
     "LOAD_STATUSES",
     "OFFER_JOB",
+    "SWEEP_JOB",
+    "schedule_sweep",
+    "sweep_job",
     "AvailabilityChange",
     "agent_loads",
     "assign_user",
@@ -448,6 +451,34 @@ def _queue_offer(session: Session, workspace_id: int, team_ids: Iterable[int]) -
 def offer_job(session: Session, payload: dict[str, Any]) -> None:
     """Job handler for :data:`OFFER_JOB`."""
     offer_waiting(session, int(payload["workspace_id"]), [int(t) for t in payload["team_ids"]])
+
+
+# A conversation waits in its team's queue until an agent can take it. Most openings are
+# events (an agent comes online, resolves something, gets more capacity) and offer the queue
+# at once; a shift that begins by the clock is not, so a sweep offers every auto-assigning
+# team's queue once a minute as well.
+SWEEP_JOB = "assignment.sweep"
+SWEEP_SECONDS = 60
+
+
+def schedule_sweep(session: Session, now: datetime | None = None) -> None:
+    """Queue the next sweep at the next minute; several workers asking queue only one."""
+    at = ((now or utcnow()) + timedelta(seconds=SWEEP_SECONDS)).replace(second=0, microsecond=0)
+    enqueue(session, SWEEP_JOB, {}, run_at=at, idempotency_key=f"{SWEEP_JOB}:{at.isoformat()}")
+
+
+def sweep_job(session: Session, payload: dict[str, Any], *, now: datetime | None = None) -> None:
+    """Timer job: offer the waiting conversations of every auto-assigning team (whose agents'
+    shifts may have begun), then queue the next sweep."""
+    now = now or utcnow()
+    teams: dict[int, list[int]] = defaultdict(list)
+    for workspace_id, team_id in session.execute(
+        select(Team.workspace_id, Team.id).where(Team.assignment_strategy != Strategy.MANUAL.value)
+    ):
+        teams[workspace_id].append(team_id)
+    for workspace_id, team_ids in teams.items():
+        offer_waiting(session, workspace_id, team_ids, now=now)
+    schedule_sweep(session, now)
 
 
 def capacity_freed(session: Session, workspace_id: int, user_id: int | None) -> None:

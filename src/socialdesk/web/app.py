@@ -32,7 +32,7 @@ def create_app(app: App, *, run_workers: bool | None = None) -> FastAPI:
         threads: list[threading.Thread] = []
         workers = [app.worker() for _ in range(workers_wanted)]
         if workers:
-            app.start_polling()
+            app.start_timers()
         for worker in workers:
             subscribe_wakeup(worker.wake)
             thread = threading.Thread(
