@@ -21,6 +21,7 @@ from socialdesk.channels.sandbox import SandboxCustomer
 from socialdesk.domain.types import DeliveryState, Direction
 from socialdesk.jobs.queue import JobStatus
 from socialdesk.pipeline.intake import INGEST_JOB
+from socialdesk.services.assignment import SWEEP_JOB
 from socialdesk.services.events import Actor
 from socialdesk.services.replies import DELIVER_JOB, reply
 from socialdesk.services.sandbox import create_sandbox_account, inject
@@ -80,10 +81,13 @@ class Traffic:
                     self.reply_keys.append(f"ws{self.workspace_id}:{key}")
 
     def job_counts(self) -> Counts:
-        """Jobs per kind and status, read in one statement (one consistent snapshot)."""
+        """Jobs per kind and status, read in one statement (one consistent snapshot); the
+        assignment sweep, a timer that queues its next run forever, is left out."""
         with self.app.db.read_session() as session:
             rows = session.execute(
-                select(Job.kind, Job.status, func.count(Job.id)).group_by(Job.kind, Job.status)
+                select(Job.kind, Job.status, func.count(Job.id))
+                .where(Job.kind != SWEEP_JOB)
+                .group_by(Job.kind, Job.status)
             )
             return Counts({(kind, status): count for kind, status, count in rows})
 

@@ -66,8 +66,6 @@ __all__ = [
     "LOAD_STATUSES",
     "OFFER_JOB",
     "SWEEP_JOB",
-    "schedule_sweep",
-    "sweep_job",
     "AvailabilityChange",
     "agent_loads",
     "assign_user",
@@ -76,7 +74,9 @@ __all__ = [
     "capacity_freed",
     "offer_job",
     "offer_waiting",
+    "schedule_sweep",
     "set_availability",
+    "sweep_job",
     "update_agent",
     "update_team",
 ]
