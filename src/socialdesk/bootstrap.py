@@ -40,6 +40,7 @@ from socialdesk.services.assignment import (
 )
 from socialdesk.services.autoreply import autoreply_step
 from socialdesk.services.conversations import WAKE_JOB, wake_snoozed
+from socialdesk.services.opt_out import sms_opt_out_step
 from socialdesk.services.replies import DELIVER_JOB, make_delivery_handler
 from socialdesk.services.sla import SLA_JOB, check_sla, sla_step
 from socialdesk.services.webhooks_out import WEBHOOK_JOB, make_webhook_handler
@@ -115,6 +116,7 @@ def bootstrap(
     # (one `routing_steps.append(...)` line each, below this one).
     routing_steps: list[RoutingStep] = []
     routing_steps.append(webchat_followup_step)  # offline web chats: email identity
+    routing_steps.append(sms_opt_out_step)  # SMS STOP withdraws consent (before any reply)
     routing_steps.append(assignment_step)
     routing_steps.append(sla_step)
     routing_steps.append(autoreply_step)  # the last step (sla_step goes before this line)

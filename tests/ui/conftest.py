@@ -32,6 +32,7 @@ from ui_support import (
     create_email_account,
     create_rule_setup,
     create_sla_setup,
+    create_sms_consent,
     live_app,
     module_database,
     running_server,
@@ -110,6 +111,8 @@ def build_world(app: App) -> World:
     _customer_writes(app, globex, other_account, "eli")
     with app.db.session() as session:  # after the messages: they stay untouched by rules
         rule_id = create_rule_setup(session, acme, account_id)
+        consent_id = create_sms_consent(session, conversation_id, "+14155550123")
+        other_consent_id = create_sms_consent(session, other_conversation_id, "+14155550124")
     return World(
         app=app,
         api=create_app(app, run_workers=False),
@@ -127,6 +130,8 @@ def build_world(app: App) -> World:
         team_id=team_id,
         email_account_id=email_account_id,
         rule_id=rule_id,
+        consent_id=consent_id,
+        other_consent_id=other_consent_id,
     )
 
 

@@ -66,7 +66,9 @@ def test_continue_on_email_moves_the_conversation_and_shows_it_in_line(
         conversation = session.get(Conversation, world.conversation_id)
         assert conversation is not None
         assert conversation.channel_account_id == world.email_account_id
-        consent = session.scalars(select(ContactConsent)).one()
+        consent = session.scalars(
+            select(ContactConsent).where(ContactConsent.channel == "email")
+        ).one()
         assert (consent.channel, consent.address, consent.source) == (
             "email",
             "dana@example.com",

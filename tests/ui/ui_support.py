@@ -78,6 +78,8 @@ class World:
     team_id: int = 0  # a team (its assignment strategy is edited on /admin/agents)
     email_account_id: int = 0  # an email account, to continue conversations on
     rule_id: int = 0  # the second of two routing rules (switched off), see create_rule_setup
+    consent_id: int = 0  # an SMS consent of the customer of conversation_id
+    other_consent_id: int = 0  # and one of the customer of other_conversation_id (globex)
 
     def path(self, template: str, *, conversation_id: int | None = None) -> str:
         return template.format(
@@ -88,6 +90,11 @@ class World:
             policy_id=self.policy_id,
             rule_id=self.rule_id,
             account_id=self.account_id,
+            consent_id=(
+                self.other_consent_id
+                if conversation_id == self.other_conversation_id
+                else self.consent_id
+            ),
         )
 
 
@@ -147,6 +154,9 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
     ),
     ("POST", "/conversations/{conversation_id}/contact/notes"): RouteSpec(
         Access.SIGNED_IN, form=lambda w: {"body": "Prefers to be called in the morning."}
+    ),
+    ("POST", "/conversations/{conversation_id}/contact/consents/{consent_id}/withdraw"): (
+        RouteSpec(Access.SIGNED_IN)
     ),
     ("POST", "/conversations/{conversation_id}/contact/merge"): RouteSpec(
         Access.SIGNED_IN, form=lambda w: {"other": "@eli"}
@@ -336,6 +346,27 @@ def create_rule_setup(session: Any, workspace_id: int, account_id: int) -> int:
     )
     save_settings(session, workspace_id, channel_account_id=account_id, enabled=False)
     return int(second.id)
+
+
+def create_sms_consent(session: Any, conversation_id: int, phone: str) -> int:
+    """An SMS consent (recorded by an agent) of the conversation's customer, for the contact
+    panel's withdraw action."""
+    from socialdesk.store.models import ContactConsent, Conversation
+    from socialdesk.store.types import utcnow
+
+    conversation = session.get(Conversation, conversation_id)
+    consent = ContactConsent(
+        workspace_id=conversation.workspace_id,
+        contact_id=conversation.contact_id,
+        channel="sms",
+        address=phone,
+        source="agent",
+        request_text="May we text you about this? Customer: yes, " + phone,
+        given_at=utcnow(),
+    )
+    session.add(consent)
+    session.flush()
+    return int(consent.id)
 
 
 def create_email_account(

@@ -29,6 +29,8 @@ def test_every_v1_route_is_documented(openapi: dict[str, Any]) -> None:
         "/api/v1/contacts/{contact_id}/tags",
         "/api/v1/contacts/{contact_id}/notes",
         "/api/v1/contacts/{contact_id}/merge",
+        "/api/v1/contacts/{contact_id}/consents",
+        "/api/v1/contacts/{contact_id}/consents/{consent_id}/withdraw",
         "/api/v1/channel-accounts",
         "/api/v1/channel-accounts/{account_id}",
         "/api/v1/sandbox/{account_id}/posts",

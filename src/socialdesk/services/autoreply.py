@@ -24,6 +24,7 @@ Rules of the road:
 
 from __future__ import annotations
 
+import logging
 import math
 import statistics
 from datetime import datetime, timedelta
@@ -38,6 +39,7 @@ from socialdesk.domain.platforms import render_canned
 from socialdesk.domain.types import ConversationStatus, Direction, EventType
 from socialdesk.services.assignment import candidates
 from socialdesk.services.calendars import calendar_for
+from socialdesk.services.continuation import ConsentWithdrawn
 from socialdesk.services.events import Actor
 from socialdesk.services.replies import reply
 from socialdesk.store.models import (
@@ -66,6 +68,8 @@ __all__ = [
     "get_settings",
     "save_settings",
 ]
+
+log = logging.getLogger(__name__)
 
 # Kinds of auto-reply, recorded in the message.out event's data as "auto".
 OUT_OF_HOURS, IN_HOURS, WELCOME, RULE = "out_of_hours", "in_hours", "welcome", "rule"
@@ -354,19 +358,23 @@ def _send(
     kind: str,
     trigger_id: int,
     extras: list[dict[str, Any]] | None = None,
-) -> Message:
-    return reply(
-        session,
-        conv.workspace_id,
-        conv.id,
-        Actor.system(),
-        text=text,
-        visibility=visibility,
-        idempotency_key=f"auto:{kind}:{conv.id}:{trigger_id}",
-        extras=extras or [],
-        is_auto=True,
-        auto_kind=kind,
-    )
+) -> Message | None:
+    try:
+        return reply(
+            session,
+            conv.workspace_id,
+            conv.id,
+            Actor.system(),
+            text=text,
+            visibility=visibility,
+            idempotency_key=f"auto:{kind}:{conv.id}:{trigger_id}",
+            extras=extras or [],
+            is_auto=True,
+            auto_kind=kind,
+        )
+    except ConsentWithdrawn as refused:  # skipped silently: raising would undo the ingest
+        log.info("auto-reply %s to conversation %s skipped: %s", kind, conv.id, refused.detail)
+        return None
 
 
 _TRIGGER_CHUNK = 500  # message ids per IN (...) list

@@ -17,12 +17,21 @@ latest with the X account" and opens a new one (unless it replies to a message i
 which also opens a new one: rule 2 of the threading brief). A separate "reply channel" column
 would keep X threading here, but then inbound mail would not thread without changing the
 ingest pipeline's rule; moving the conversation keeps the one rule true for every channel.
+
+Consent is enforced here too (:func:`check_may_contact`, :func:`contact_refusal`): once the
+contact's latest consent for email or SMS is withdrawn (by an agent, or by the customer
+texting an opt-out keyword: services.opt_out), replies, auto-replies and queued messages to
+them on that channel are refused, until the customer writes to us there again. Customers
+who wrote to us by email or SMS first, without a consent record, are not affected.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +39,9 @@ from sqlalchemy.orm import Session
 from socialdesk.domain.email_text import normalize_email_address
 from socialdesk.domain.errors import Conflict, InvalidInput, NotFound
 from socialdesk.domain.phone import InvalidPhoneNumber, normalize_phone
-from socialdesk.domain.types import Direction, EventType
+from socialdesk.domain.platforms import platform as platform_rules
+from socialdesk.domain.types import AuthorKind, Direction, EventType
+from socialdesk.services.contacts import get_contact
 from socialdesk.services.conversations import get_conversation
 from socialdesk.services.events import Actor, record_event
 from socialdesk.store.models import (
@@ -41,24 +52,65 @@ from socialdesk.store.models import (
     Conversation,
     Event,
     Message,
+    User,
 )
 from socialdesk.store.types import utcnow
 
 __all__ = [
     "CHANNELS",
     "CHANNEL_CHANGED",
+    "CONSENT_WITHDRAWN",
     "MAX_REQUEST_CHARS",
+    "SMS_OPT_IN_KEYWORDS",
+    "SMS_OPT_OUT_KEYWORDS",
+    "ConsentWithdrawn",
     "Continuation",
+    "OptOut",
+    "check_may_contact",
+    "consents_of",
+    "contact_refusal",
     "continue_on",
+    "list_consents",
     "normalize_address",
+    "opt_out_keyword",
     "withdraw_consent",
+    "withdraw_contact_consent",
+    "withdraw_on_opt_out",
 ]
+
+log = logging.getLogger(__name__)
 
 # Continuation channel -> the platform of its channel accounts and identities.
 CHANNELS = {"email": "email", "sms": "sms"}
 CHANNEL_CHANGED = "conversation.channel_changed"
 CONSENT_WITHDRAWN = "contact.consent_withdrawn"
 MAX_REQUEST_CHARS = 2000
+# Platform of an email or SMS account -> its continuation channel.
+_CHANNEL_OF = {platform: channel for channel, platform in CHANNELS.items()}
+_CHANNEL_WORDS = {"email": "email", "sms": "SMS"}
+
+# Twilio's standard opt-out keywords (its "Advanced Opt-Out" documentation: STOP, STOPALL,
+# UNSUBSCRIBE, CANCEL, END, QUIT, and the newer OPTOUT and REVOKE): an inbound SMS whose whole
+# text is one of them withdraws the sender's SMS consents. The opt-in keywords create no
+# consent; like any other message from the customer they count as writing to us again.
+SMS_OPT_OUT_KEYWORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
+)
+SMS_OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP", "YES"})
+_CHUNK = 500  # ids per IN (...) list
+
+
+class ConsentWithdrawn(Conflict):
+    """A send to a customer who withdrew consent to that channel (409, like any Conflict)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    """A customer's opt-out keyword by SMS: when, which message, which word."""
+
+    at: datetime
+    message_id: int
+    keyword: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,25 +310,268 @@ def withdraw_consent(
     actor: Actor,
     *,
     at: datetime | None = None,
+    message_id: int | None = None,
+    keyword: str | None = None,
 ) -> ContactConsent:
-    """Mark a consent withdrawn (kept for the record); withdrawing twice changes nothing."""
+    """Mark a consent withdrawn (kept for the record); withdrawing twice changes nothing.
+
+    ``message_id`` and ``keyword`` name the customer's opt-out message (an SMS "STOP"), kept
+    in the ``contact.consent_withdrawn`` event."""
     consent = session.get(ContactConsent, consent_id)
     if consent is None or consent.workspace_id != workspace_id:
         raise NotFound(f"consent {consent_id} not found")
     if consent.withdrawn_at is None:
         now = at or utcnow()
         consent.withdrawn_at = now
+        data: dict[str, Any] = {"consent_id": consent.id, "channel": consent.channel}
+        if keyword is not None:
+            data["keyword"] = keyword
         session.add(
             Event(
                 workspace_id=workspace_id,
                 type=CONSENT_WITHDRAWN,
                 conversation_id=consent.conversation_id,
                 contact_id=consent.contact_id,
+                message_id=message_id,
                 actor_kind=actor.kind,
                 actor_user_id=actor.user_id,
-                data={"consent_id": consent.id, "channel": consent.channel},
+                data=data,
                 occurred_at=now,
                 recorded_at=utcnow(),
             )
         )
+        session.flush()
     return consent
+
+
+# -- consents of a contact ----------------------------------------------------------------------
+
+
+def _merged_into(session: Session, contact_ids: Iterable[int]) -> dict[int, int]:
+    """Each of ``contact_ids`` and every contact merged into one of them (at any depth),
+    mapped to the one of ``contact_ids`` it now belongs to. Merging moves identities and
+    messages but leaves consents with the contact that gave them, so they are looked up
+    through this."""
+    owner = {contact_id: contact_id for contact_id in contact_ids}
+    frontier = sorted(owner)
+    while frontier:
+        found: list[int] = []
+        for start in range(0, len(frontier), _CHUNK):
+            for merged_id, into_id in session.execute(
+                select(Contact.id, Contact.merged_into_id).where(
+                    Contact.merged_into_id.in_(frontier[start : start + _CHUNK])
+                )
+            ):
+                if merged_id not in owner and into_id is not None:
+                    owner[merged_id] = owner[into_id]
+                    found.append(merged_id)
+        frontier = sorted(found)
+    return owner
+
+
+def consents_of(session: Session, contact_id: int) -> list[ContactConsent]:
+    """The contact's consents (and those of contacts merged into it), newest first."""
+    family = sorted(_merged_into(session, [contact_id]))
+    return list(
+        session.scalars(
+            select(ContactConsent)
+            .where(ContactConsent.contact_id.in_(family))
+            .order_by(ContactConsent.created_at.desc(), ContactConsent.id.desc())
+        )
+    )
+
+
+def list_consents(session: Session, workspace_id: int, contact_id: int) -> list[ContactConsent]:
+    """A contact's consents, newest first; NotFound for a contact of another workspace."""
+    contact = get_contact(session, workspace_id, contact_id)
+    return consents_of(session, contact.id)
+
+
+def withdraw_contact_consent(
+    session: Session,
+    workspace_id: int,
+    contact_id: int,
+    consent_id: int,
+    actor: Actor,
+    *,
+    at: datetime | None = None,
+) -> ContactConsent:
+    """Withdraw one of the contact's consents (idempotent); NotFound when the contact or the
+    consent is unknown, of another workspace, or the consent is another contact's."""
+    contact = get_contact(session, workspace_id, contact_id)
+    consent = session.get(ContactConsent, consent_id)
+    if (
+        consent is None
+        or consent.workspace_id != workspace_id
+        or consent.contact_id not in _merged_into(session, [contact.id])
+    ):
+        raise NotFound(f"contact {contact_id} has no consent {consent_id}")
+    return withdraw_consent(session, workspace_id, consent.id, actor, at=at)
+
+
+# -- enforcement ----------------------------------------------------------------------------------
+
+
+def opt_out_keyword(text: str | None) -> str | None:
+    """The opt-out keyword an SMS consists of (trimmed, any case), else None."""
+    word = (text or "").strip().upper()
+    return word if word in SMS_OPT_OUT_KEYWORDS else None
+
+
+def contact_refusal(
+    session: Session,
+    contact_id: int | None,
+    account: ChannelAccount,
+    *,
+    conversation_id: int | None = None,
+) -> str | None:
+    """Why nothing may be sent to the contact through ``account`` now, or None when it may.
+
+    Only email and SMS accounts are judged: a send is refused when the contact's latest
+    consent for that channel is withdrawn and the contact has not written to us on that
+    platform since (an SMS opt-out keyword does not count as writing). A contact without a
+    consent record for the channel (who wrote to us there first) is not affected."""
+    channel = _CHANNEL_OF.get(account.platform)
+    if channel is None or contact_id is None:
+        return None
+    family = sorted(_merged_into(session, [contact_id]))
+    consent = session.scalar(
+        select(ContactConsent)
+        .where(ContactConsent.contact_id.in_(family), ContactConsent.channel == channel)
+        .order_by(ContactConsent.created_at.desc(), ContactConsent.id.desc())
+        .limit(1)
+    )
+    if consent is None or consent.withdrawn_at is None:
+        return None
+    latest = session.execute(
+        select(Message.platform_time, Message.text)
+        .where(
+            Message.contact_id.in_(family),
+            Message.platform == account.platform,
+            Message.direction == Direction.IN.value,
+            Message.author_kind == AuthorKind.CONTACT.value,
+        )
+        .order_by(Message.platform_time.desc(), Message.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.platform_time <= consent.withdrawn_at:
+        return _refusal(session, consent, conversation_id)
+    keyword = opt_out_keyword(latest.text) if channel == "sms" else None
+    if keyword is not None:  # wrote again, then opted out once more
+        return _refusal(session, consent, conversation_id, stopped=(latest.platform_time, keyword))
+    return None  # the customer wrote again on that channel: the door is open
+
+
+def _refusal(
+    session: Session,
+    consent: ContactConsent,
+    conversation_id: int | None,
+    *,
+    stopped: tuple[datetime, str] | None = None,
+) -> str:
+    """The refusal an agent reads: when consent was withdrawn, and where to answer instead."""
+    assert consent.withdrawn_at is not None
+    when, how = consent.withdrawn_at, ""
+    if stopped is not None:
+        when, how = stopped[0], f" (they texted {stopped[1]})"
+    else:
+        for event in session.scalars(
+            select(Event)
+            .where(Event.contact_id == consent.contact_id, Event.type == CONSENT_WITHDRAWN)
+            .order_by(Event.id.desc())
+        ):
+            data = event.data or {}
+            if data.get("consent_id") != consent.id:
+                continue
+            if data.get("keyword"):
+                how = f" (they texted {data['keyword']})"
+            elif event.actor_user_id is not None:
+                user = session.get(User, event.actor_user_id)
+                how = f" (recorded by {user.name})" if user is not None else ""
+            break
+    label = _CHANNEL_WORDS.get(consent.channel, consent.channel)
+    write = "text" if consent.channel == "sms" else "email"
+    text = (
+        f"Not sent: the customer withdrew their consent to {label} on "
+        f"{when:%Y-%m-%d at %H:%M} UTC{how} and has not written to us by {label} since, "
+        f"so nothing may go to {consent.address} by {label}. "
+    )
+    origin = _original_account(session, conversation_id)
+    if origin is not None:
+        rules = platform_rules(origin.platform)
+        handle = f", {rules.handle_prefix}{origin.handle.lstrip('@')}" if origin.handle else ""
+        text += (
+            f"Answer them on {rules.label} instead, where this conversation started "
+            f"({origin.name}{handle}); "
+        )
+    else:
+        text += "Answer them on another channel they use; "
+    return text + f"{label} opens again only when they {write} us first."
+
+
+def _original_account(session: Session, conversation_id: int | None) -> ChannelAccount | None:
+    """The account a continued conversation started on (its first channel change's origin)."""
+    if conversation_id is None:
+        return None
+    first = session.scalar(
+        select(Event.data)
+        .where(Event.conversation_id == conversation_id, Event.type == CHANNEL_CHANGED)
+        .order_by(Event.id)
+        .limit(1)
+    )
+    origin = first.get("from") if isinstance(first, dict) else None
+    if not isinstance(origin, int):
+        return None
+    return session.get(ChannelAccount, origin)
+
+
+def check_may_contact(session: Session, conv: Conversation, account: ChannelAccount) -> None:
+    """Raise :class:`ConsentWithdrawn` (a Conflict) when nothing may go to the conversation's
+    contact through ``account`` (see :func:`contact_refusal`)."""
+    reason = contact_refusal(session, conv.contact_id, account, conversation_id=conv.id)
+    if reason is not None:
+        raise ConsentWithdrawn(reason)
+
+
+def withdraw_on_opt_out(
+    session: Session, workspace_id: int, opt_outs: Mapping[int, OptOut]
+) -> list[ContactConsent]:
+    """Withdraw every active SMS consent of the contacts in ``opt_outs`` (contact id -> their
+    opt-out message), as of that message, with one ``contact.consent_withdrawn`` event each
+    (actor: the customer). Returns the consents withdrawn."""
+    if not opt_outs:
+        return []
+    owner = _merged_into(session, opt_outs)
+    ids = sorted(owner)
+    active: list[ContactConsent] = []
+    for start in range(0, len(ids), _CHUNK):
+        active.extend(
+            session.scalars(
+                select(ContactConsent)
+                .where(
+                    ContactConsent.contact_id.in_(ids[start : start + _CHUNK]),
+                    ContactConsent.workspace_id == workspace_id,
+                    ContactConsent.channel == "sms",
+                    ContactConsent.withdrawn_at.is_(None),
+                )
+                .order_by(ContactConsent.id)
+            )
+        )
+    for consent in active:
+        opt_out = opt_outs[owner[consent.contact_id]]
+        withdraw_consent(
+            session,
+            workspace_id,
+            consent.id,
+            Actor("contact"),
+            at=opt_out.at,
+            message_id=opt_out.message_id,
+            keyword=opt_out.keyword,
+        )
+        log.info(
+            "contact %s texted %s: SMS consent %s withdrawn",
+            consent.contact_id,
+            opt_out.keyword,
+            consent.id,
+        )
+    return active

@@ -31,6 +31,7 @@ from socialdesk.domain.types import (
 from socialdesk.jobs.queue import ClaimedJob, enqueue
 from socialdesk.jobs.worker import PermanentJobError, RetryLater
 from socialdesk.pipeline.intake import account_info
+from socialdesk.services.continuation import check_may_contact, contact_refusal
 from socialdesk.services.conversations import get_conversation
 from socialdesk.services.events import Actor, record_event
 from socialdesk.services.sla import on_agent_reply
@@ -97,6 +98,7 @@ def reply(
     conv = get_conversation(session, workspace_id, conversation_id)
     account = session.get(ChannelAccount, conv.channel_account_id)
     assert account is not None
+    check_may_contact(session, conv, account)  # email/SMS consent withdrawn: a Conflict
     # A public reply answers the customer's latest public post so it threads on the platform.
     reply_to = session.scalar(
         select(Message.platform_message_id)
@@ -235,6 +237,12 @@ def make_delivery_handler(
                 return  # already delivered or given up: nothing to do
             account = session.get(ChannelAccount, message.channel_account_id)
             assert account is not None
+            refused = contact_refusal(
+                session, message.contact_id, account, conversation_id=message.conversation_id
+            )
+            if refused is not None:  # consent withdrawn after the reply was queued
+                _record(db, message_id, failed=refused)
+                raise PermanentJobError(refused)
             if account.is_paused:
                 raise RetryLater(
                     f"channel account {account.id} is paused; the reply is sent on resume",

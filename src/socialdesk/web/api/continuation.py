@@ -1,19 +1,26 @@
-"""Continue a conversation on email or SMS, with the customer's consent on record."""
+"""Continue a conversation on email or SMS, with the customer's consent on record; a
+contact's consents, and withdrawing one."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
-from socialdesk.services.continuation import MAX_REQUEST_CHARS, continue_on
+from socialdesk.services.continuation import (
+    MAX_REQUEST_CHARS,
+    continue_on,
+    list_consents,
+    withdraw_contact_consent,
+)
 from socialdesk.web.api.common import MAX_ID, IdPath, RequestModel, TxSessionDep
 from socialdesk.web.api.schemas import AccountRef, ConversationOut
-from socialdesk.web.deps import CallerDep
+from socialdesk.web.deps import CallerDep, ReadSessionDep
 
-router = APIRouter(prefix="/conversations", tags=["conversations"])
+# Routes under /conversations and /contacts: the paths are written out in full.
+router = APIRouter()
 
 
 class ContinueRequest(RequestModel):
@@ -47,15 +54,26 @@ class ContinueRequest(RequestModel):
 
 class ConsentOut(BaseModel):
     id: int
+    contact_id: int
+    conversation_id: int | None = Field(description="The conversation that was continued")
     channel: str = Field(description="email or sms")
     address: str = Field(description="Lower-cased email address or E.164 phone number")
     source: str = Field(description="message (the customer's message) or agent")
     source_message_id: int | None
     request_text: str
     given_at: datetime
-    withdrawn_at: datetime | None
+    withdrawn_at: datetime | None = Field(
+        description="When the consent was withdrawn (by an agent, or by the customer texting "
+        "STOP); null while it stands. After it, nothing is sent on that channel until the "
+        "customer writes to us there again"
+    )
+    created_at: datetime = Field(description="When the consent was recorded")
 
     model_config = {"from_attributes": True}
+
+
+class ConsentList(BaseModel):
+    items: list[ConsentOut] = Field(description="Newest first")
 
 
 class ContinuationOut(BaseModel):
@@ -66,7 +84,8 @@ class ContinuationOut(BaseModel):
 
 
 @router.post(
-    "/{conversation_id}/continue",
+    "/conversations/{conversation_id}/continue",
+    tags=["conversations"],
     summary="Continue on email or SMS",
     description="Records the customer's consent, links the address to the contact and moves "
     "the conversation to the email or SMS account: the next reply goes there, the history "
@@ -95,3 +114,36 @@ def continue_conversation(
         previous_channel_account_id=result.previous_account_id,
         channel_account=AccountRef.model_validate(result.account),
     )
+
+
+@router.get(
+    "/contacts/{contact_id}/consents",
+    tags=["contacts"],
+    summary="A contact's consents to email and SMS",
+    description="Every consent recorded for the contact (continue on email or SMS), newest "
+    "first, withdrawn ones included. 404 for a contact of another workspace.",
+)
+def get_consents(contact_id: IdPath, caller: CallerDep, session: ReadSessionDep) -> ConsentList:
+    consents = list_consents(session, caller.workspace_id, contact_id)
+    return ConsentList(items=[ConsentOut.model_validate(c) for c in consents])
+
+
+@router.post(
+    "/contacts/{contact_id}/consents/{consent_id}/withdraw",
+    tags=["contacts"],
+    summary="Withdraw a consent",
+    description="Marks the consent withdrawn (kept for the record): replies and queued "
+    "messages to the customer on that channel are refused until they write to us there "
+    "again. Withdrawing again changes nothing. 404 for an unknown consent or contact, or "
+    "one of another workspace.",
+)
+def withdraw(
+    contact_id: IdPath,
+    consent_id: Annotated[int, Path(ge=1, le=MAX_ID, description="The consent's id")],
+    caller: CallerDep,
+    session: TxSessionDep,
+) -> ConsentOut:
+    consent = withdraw_contact_consent(
+        session, caller.workspace_id, contact_id, consent_id, caller.actor
+    )
+    return ConsentOut.model_validate(consent)

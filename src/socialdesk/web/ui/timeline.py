@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from socialdesk.services.continuation import CONSENT_WITHDRAWN, consents_of
 from socialdesk.services.sessions import SignedIn
 from socialdesk.store.models import (
     ChannelAccount,
@@ -49,7 +50,7 @@ def _describe(event: Event, users: dict[int, str], teams: dict[int, str]) -> str
     if event.type == "conversation.status_changed":
         to = data.get("to", "")
         reason = f" ({data['reason']})" if data.get("reason") else ""
-        return f"{who} set status to {to}{reason}".strip().capitalize()
+        return _sentence(f"{who} set status to {to}{reason}")
     if event.type == "conversation.assigned":
         target = users.get(data.get("to") or -1)
         return f"{who} assigned to {target}" if target else f"{who} unassigned"
@@ -63,7 +64,40 @@ def _describe(event: Event, users: dict[int, str], teams: dict[int, str]) -> str
         removed = ", ".join(data.get("removed", []))
         parts = [f"tagged {added}" if added else "", f"untagged {removed}" if removed else ""]
         return f"{who} " + " and ".join(p for p in parts if p)
-    return event.type.replace("conversation.", "").replace("_", " ")
+    if event.type == CONSENT_WITHDRAWN:
+        channel = {"sms": "SMS", "email": "email"}.get(data.get("channel", ""), "")
+        if data.get("keyword"):
+            return f"The customer texted {data['keyword']}: consent to {channel} withdrawn"
+        subject = who or "An integration"
+        return f"{subject[:1].upper()}{subject[1:]} withdrew the customer's consent to {channel}"
+    if event.type == "contact.updated":
+        identity = data.get("identity_added")
+        if isinstance(identity, dict):
+            platform = str(identity.get("platform", ""))
+            where = _PLATFORM_NAMES.get(platform, platform)
+            address = identity.get("external_id", "")
+            return _sentence(f"{who} added {where} {address} to the customer")
+        return _sentence(f"{who} updated the customer's details")
+    if event.type == "contact.merged":
+        return _sentence(f"{who} merged another contact into this customer")
+    if event.type == "webchat.email_followup":
+        if data.get("queued"):
+            return f"The visitor had left: the answer goes by email to {data.get('email')}"
+        return (
+            f"The visitor had left, and the answer could not go by email to "
+            f"{data.get('email')}: {data.get('reason', 'unknown reason')}"
+        )
+    # A kind of event this page does not know yet: its name, readable.
+    return _sentence(event.type.split(".", 1)[-1].replace("_", " "))
+
+
+_PLATFORM_NAMES = {"email": "the email address", "sms": "the phone number"}
+
+
+def _sentence(text: str) -> str:
+    """Capital first letter, the rest as written (names keep their capitals)."""
+    text = text.strip()
+    return text[:1].upper() + text[1:]
 
 
 def conversation_context(
@@ -183,4 +217,5 @@ def conversation_context(
             )
         ),
         "last_outbound_id": last_out,
+        "consents": consents_of(session, conv.contact_id),
     }

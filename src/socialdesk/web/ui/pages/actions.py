@@ -38,7 +38,11 @@ from socialdesk.services.contacts import (
     set_crm_link,
 )
 from socialdesk.services.continuation import CHANNELS as CONTINUATION_CHANNELS
-from socialdesk.services.continuation import MAX_REQUEST_CHARS, continue_on
+from socialdesk.services.continuation import (
+    MAX_REQUEST_CHARS,
+    continue_on,
+    withdraw_contact_consent,
+)
 from socialdesk.services.conversations import (
     UNSET,
     add_note,
@@ -656,6 +660,25 @@ def contact_note(
         conv = get_conversation(session, agent.workspace_id, conversation_id)
         add_contact_note(
             session, agent.workspace_id, conv.contact_id, Actor.agent(agent.user_id), body
+        )
+
+    return _run(request, agent, conversation_id, change)  # answers with the whole pane
+
+
+@router.post(
+    "/conversations/{conversation_id}/contact/consents/{consent_id}/withdraw",
+    name="ui_contact_consent_withdraw",
+    response_class=HTMLResponse,
+)
+def contact_consent_withdraw(
+    request: Request, conversation_id: int, consent_id: int, agent: AgentDep
+) -> HTMLResponse:
+    """Withdraw one of the customer's email or SMS consents (agents may: the customer asked)."""
+
+    def change(session: Any) -> None:
+        conv = get_conversation(session, agent.workspace_id, conversation_id)
+        withdraw_contact_consent(
+            session, agent.workspace_id, conv.contact_id, consent_id, Actor.agent(agent.user_id)
         )
 
     return _run(request, agent, conversation_id, change)  # answers with the whole pane
