@@ -195,6 +195,7 @@ def test_in_hours_acknowledgement_states_the_expected_wait(desk: Desk) -> None:
         business_hours=MADRID_WEEKDAYS,
         in_hours_enabled=True,
         in_hours_text="We'll be with you in {{expected_wait}}.",
+        public_posts=True,  # the customer below posts publicly
     )
     with desk.app.db.session() as s:
         agent = create_user(s, desk.workspace_id, email="ana@acme.test", name="Ana")
@@ -217,6 +218,23 @@ def test_in_hours_acknowledgement_states_the_expected_wait(desk: Desk) -> None:
     [ack] = desk.auto_messages(conv_id)
     assert ack.text == "We'll be with you in about 30 minutes."
     assert ack.visibility == "public"
+
+
+def test_public_posts_are_acknowledged_only_when_chosen(desk: Desk) -> None:
+    desk.settings(business_hours=MADRID_WEEKDAYS)  # out of hours on Saturday
+    post_conv, post = desk.writes("paula", "is the network down?", kind="post")
+    dm_conv, dm = desk.writes("dmitri", "is the network down?", kind="dm")
+    desk.route(post_conv, post, SATURDAY_NOON)
+    desk.route(dm_conv, dm, SATURDAY_NOON)
+    assert desk.auto_messages(post_conv) == []  # no automatic public reply by default
+    [private_ack] = desk.auto_messages(dm_conv)
+    assert private_ack.visibility == "private"
+
+    desk.settings(public_posts=True)
+    later_conv, later = desk.writes("quinn", "still down", kind="post")
+    desk.route(later_conv, later, SATURDAY_NOON)
+    [public_ack] = desk.auto_messages(later_conv)
+    assert public_ack.visibility == "public" and public_ack.is_auto
 
 
 def test_rule_auto_reply_is_sent_once_and_spam_gets_nothing(desk: Desk) -> None:

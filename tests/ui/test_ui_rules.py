@@ -323,6 +323,10 @@ def test_autoreply_settings_are_saved_validated_and_previewed(
     assert row is not None
     assert (row.enabled, row.out_of_hours_enabled, row.in_hours_enabled) == (True, False, True)
     assert (row.welcome_buttons, row.calendar_id) == (["Orders", "Returns"], world.calendar_id)
+    assert row.public_posts is False  # not ticked
+    assert _post(supervisor, "/admin/autoreplies", dict(form, public_posts="1")).status_code == 303
+    ticked = _settings(world, None)
+    assert ticked is not None and ticked.public_posts is True
 
     bad = _post(supervisor, "/admin/autoreplies", dict(form, welcome_text="Hi {{next_opening}}"))
     assert bad.status_code == 422

@@ -73,8 +73,12 @@ def test_workspace_settings_start_unset_and_put_changes_only_what_it_sends(
     body = saved.json()
     assert body["configured"] and body["enabled"] and body["out_of_hours_enabled"]
     assert body["welcome_buttons"] == ["Orders", "Returns"]
+    assert body["public_posts"] is False  # public posts are acknowledged only when chosen
 
-    again = _put(supervisor, "/autoreply", {"out_of_hours_enabled": False}).json()
+    again = _put(
+        supervisor, "/autoreply", {"out_of_hours_enabled": False, "public_posts": True}
+    ).json()
+    assert again["public_posts"] is True
     assert again["in_hours_enabled"] is True  # kept
     assert again["in_hours_text"].startswith("Hi {{ contact.name }}")
     assert again["out_of_hours_enabled"] is False
@@ -175,11 +179,11 @@ def test_stored_settings_drive_the_acknowledgements(supervisor: Desk) -> None:
             "in_hours_text": "Hello {{contact.name}}: about {{expected_wait}} to go.",
         },
     )
-    first = supervisor.new_conversation("dana", "where is my parcel?")
+    first = supervisor.new_conversation("dana", "where is my parcel?", kind="dms")
     texts = _auto_texts(supervisor, first)
     assert len(texts) == 1
     assert texts[0].startswith("Hello dana: about ") and "{{" not in texts[0]
 
     _put(supervisor, f"/autoreply/accounts/{supervisor.tenant.account_id}", {"enabled": False})
-    second = supervisor.new_conversation("eli", "and mine?")
+    second = supervisor.new_conversation("eli", "and mine?", kind="dms")
     assert _auto_texts(supervisor, second) == []

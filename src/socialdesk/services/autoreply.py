@@ -19,7 +19,10 @@ Rules of the road:
 * business hours come from the stored business calendar the settings name
   (``calendar_id``, the SLA calendars of services/calendars.py), else the calendar of the
   workspace's default SLA policy, else the settings' own ``business_hours``
-  (domain/business_hours.py), else the workspace is treated as always open.
+  (domain/business_hours.py), else the workspace is treated as always open;
+* an acknowledgement answers a public post (publicly, where everyone sees it) only when the
+  settings say so (``public_posts``); otherwise only private messages are acknowledged.
+  A rule's auto-reply goes wherever its rule matched: the rule is that choice.
 """
 
 from __future__ import annotations
@@ -136,7 +139,13 @@ def _settings_for(
 
 
 _TEXT_FIELDS = ("out_of_hours_text", "in_hours_text", "welcome_text")
-_FLAG_FIELDS = ("enabled", "out_of_hours_enabled", "in_hours_enabled", "welcome_enabled")
+_FLAG_FIELDS = (
+    "enabled",
+    "out_of_hours_enabled",
+    "in_hours_enabled",
+    "welcome_enabled",
+    "public_posts",
+)
 
 
 def save_settings(
@@ -195,6 +204,7 @@ def save_settings(
             welcome_enabled=False,
             welcome_text="",
             welcome_buttons=[],
+            public_posts=False,
             business_hours={},
         )
         session.add(row)
@@ -450,6 +460,8 @@ def autoreply_step(ctx: RoutingContext) -> None:
             )
         if settings is None or not settings.enabled or sent & ACK_KINDS:
             continue
+        if visibility == "public" and not settings.public_posts:
+            continue  # acknowledgements answer public posts only when chosen
         _acknowledge(ctx, conv, account, settings, trigger_id=trigger_id, visibility=visibility)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -676,6 +677,10 @@ class AutoReplySettings(Base):
     in_hours_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     in_hours_text: Mapped[str] = mapped_column(Text, default="")
     welcome_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Acknowledgements answer public posts with a public reply only when this is on (one
+    # automatic public reply per post is visible to everyone, and platforms such as X limit
+    # automated replies); off, they go to private messages only.
+    public_posts: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     welcome_text: Mapped[str] = mapped_column(Text, default="")
     welcome_buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # A stored business calendar; without one, ``business_hours`` below, else always open.

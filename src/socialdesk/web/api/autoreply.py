@@ -116,6 +116,12 @@ class AutoReplyIn(RequestModel):
         max_length=2000,
         description="Empty: the default text; variables {{contact.name}}, {{brand.name}}",
     )
+    public_posts: bool = Field(
+        default=False,
+        description="Acknowledge public posts too, with a public reply everyone sees (off: "
+        "only private messages are acknowledged; mind platform rules on automated replies, "
+        "such as X's)",
+    )
     welcome_buttons: list[str] = Field(
         default_factory=list,
         max_length=svc.MAX_BUTTONS,
@@ -154,6 +160,7 @@ class AutoReplyOut(BaseModel):
     welcome_enabled: bool
     welcome_text: str
     welcome_buttons: list[str]
+    public_posts: bool
     calendar_id: int | None
     business_hours: dict[str, Any]
     default_texts: dict[str, str] = Field(description="What an empty text sends")
@@ -183,6 +190,7 @@ def _out(row: AutoReplySettings | None, account_id: int | None) -> AutoReplyOut:
             welcome_enabled=False,
             welcome_text="",
             welcome_buttons=[],
+            public_posts=False,
             calendar_id=None,
             business_hours={},
             default_texts=_DEFAULT_TEXTS,
@@ -199,6 +207,7 @@ def _out(row: AutoReplySettings | None, account_id: int | None) -> AutoReplyOut:
         welcome_enabled=row.welcome_enabled,
         welcome_text=row.welcome_text,
         welcome_buttons=[str(b) for b in row.welcome_buttons or []],
+        public_posts=row.public_posts,
         calendar_id=row.calendar_id,
         business_hours=dict(row.business_hours or {}),
         default_texts=_DEFAULT_TEXTS,

@@ -686,7 +686,13 @@ def rule_delete(
 # --------------------------------------------------------------------------- auto-replies page
 
 _AUTO_TEXTS = ("out_of_hours_text", "in_hours_text", "welcome_text")
-_AUTO_FLAGS = ("enabled", "out_of_hours_enabled", "in_hours_enabled", "welcome_enabled")
+_AUTO_FLAGS = (
+    "enabled",
+    "out_of_hours_enabled",
+    "in_hours_enabled",
+    "welcome_enabled",
+    "public_posts",
+)
 _SAMPLE_CONTACT = "Dana"
 
 
@@ -702,6 +708,7 @@ class AutoForm:
     in_hours_text: str = ""
     welcome_enabled: bool = False
     welcome_text: str = ""
+    public_posts: bool = False
     buttons: str = ""
     calendar: str = ""
 
@@ -718,6 +725,7 @@ class AutoForm:
             in_hours_text=row.in_hours_text,
             welcome_enabled=row.welcome_enabled,
             welcome_text=row.welcome_text,
+            public_posts=row.public_posts,
             buttons="\n".join(str(b) for b in row.welcome_buttons or []),
             calendar="" if row.calendar_id is None else str(row.calendar_id),
         )
@@ -795,6 +803,8 @@ def _preview(session: Session, workspace_id: int, form: AutoForm) -> dict[str, A
         now_sends = "the welcome to new private conversations only"
     else:
         now_sends = "nothing while open"
+    if form.enabled and not form.public_posts and now_sends.startswith("the "):
+        now_sends += ", to private messages only"
     return {
         "open": is_open,
         "texts": texts,
