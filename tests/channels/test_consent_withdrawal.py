@@ -465,8 +465,8 @@ def test_unknown_or_foreign_consents_are_404(x: XDesk, smtp: FakeSmtp) -> None:
 
 
 def test_a_merged_contacts_consent_still_counts(x: XDesk, smtp: FakeSmtp) -> None:
-    """Merging moves identities and messages, not consents: the survivor's are looked up
-    with those of the contacts merged into it."""
+    """Merging moves the consents over with the identities and messages (and consents of
+    contacts merged before that was so are still found through the merge)."""
     connect_email(x.app, x.workspace_id, smtp=smtp)
     continued = _continue(x, "email", CUSTOMER)
     from socialdesk.store.models import Contact
@@ -481,6 +481,7 @@ def test_a_merged_contacts_consent_still_counts(x: XDesk, smtp: FakeSmtp) -> Non
 
     items = x.get(f"/contacts/{survivor_id}/consents").json()["items"]
     assert [c["id"] for c in items] == [continued.consent_id]
+    assert items[0]["contact_id"] == survivor_id  # moved, not only found
     withdrawn = x.post(f"/contacts/{survivor_id}/consents/{continued.consent_id}/withdraw", {})
     assert withdrawn.status_code == 200, withdrawn.text
     _assert_refusal(

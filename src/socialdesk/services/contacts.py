@@ -11,6 +11,7 @@ from socialdesk.services.events import Actor, record_event
 from socialdesk.services.tags import change_tag_list, normalize_tag
 from socialdesk.store.models import (
     Contact,
+    ContactConsent,
     ContactIdentity,
     Conversation,
     Message,
@@ -168,14 +169,15 @@ def merge_contacts(
     session: Session, workspace_id: int, survivor_id: int, merged_id: int, actor: Actor
 ) -> Contact:
     """Fold ``merged_id`` into ``survivor_id``: identities, conversations, messages, notes,
-    tags move over; the merged contact stays as a pointer so old links keep working."""
+    consents and tags move over; the merged contact stays as a pointer so old links keep
+    working."""
     if survivor_id == merged_id:
         raise InvalidInput("a contact cannot be merged with itself")
     survivor = get_contact(session, workspace_id, survivor_id)
     merged = get_contact(session, workspace_id, merged_id)
     if survivor.id == merged.id:
         raise InvalidInput("these contacts were already merged")
-    for model in (ContactIdentity, Conversation, Message, Note):
+    for model in (ContactIdentity, Conversation, Message, Note, ContactConsent):
         session.execute(
             update(model)
             .where(model.contact_id == merged.id)
