@@ -190,14 +190,15 @@ def test_a_batch_owns_and_finishes_only_the_jobs_its_worker_still_holds(queue: Q
 
 def test_concurrent_claimers_never_get_the_same_job(queue: Queue) -> None:
     queue.add_many(200)
+    rounds = 20  # 4 claimers x 3 jobs a round: all 200 are gone after 17 rounds
     start = threading.Barrier(4)
     claimed: dict[str, list[int]] = {}
 
     def claimer(name: str) -> None:
         mine: list[int] = []
-        start.wait()
-        while batch := queue.claim(name, limit=3):
-            mine.extend(job.id for job in batch)
+        for _ in range(rounds):
+            start.wait(timeout=30)  # every round, the four claim at the same moment
+            mine.extend(job.id for job in queue.claim(name, limit=3))
         claimed[name] = mine
 
     threads = [threading.Thread(target=claimer, args=(f"w{n}",)) for n in range(4)]
