@@ -116,8 +116,8 @@ class SlaClock:
             if p_end is None and p_start <= now:
                 return None
         left = self.remaining(now).total_seconds()
-        if left <= 0:
-            return now
+        if left <= 0:  # already breached: when it happened, however late this is asked
+            return self.reached_at(self.target, now) or now
         return self.calendar.add_business_seconds(now, left)
 
     def reached_at(self, used: timedelta, now: datetime) -> datetime | None:
@@ -145,7 +145,7 @@ class SlaClock:
             return None
         left = (self.target * WARNING_SHARE - self.elapsed(now)).total_seconds()
         if left <= 0:
-            return now
+            return self.reached_at(self.target * WARNING_SHARE, now) or now
         return self.calendar.add_business_seconds(now, left)
 
 
