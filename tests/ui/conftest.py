@@ -163,7 +163,11 @@ def shared_world(
 def _signer(world: World) -> Callable[..., Caller]:
     def make(role: str = "agent", *, email: str | None = None) -> Caller:
         client = TestClient(world.api, follow_redirects=False)
-        return Caller(client, sign_in(client, email or world.emails[role]))
+        email = email or world.emails[role]
+        workspace_id = world.other_workspace_id if email == world.other_email else None
+        return Caller(
+            client, sign_in(client, email), workspace_id=workspace_id or world.workspace_id
+        )
 
     return make
 

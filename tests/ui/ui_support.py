@@ -35,7 +35,7 @@ from socialdesk.config import Settings
 from socialdesk.services.accounts import create_token, create_user
 from socialdesk.services.sandbox import create_sandbox_account
 from socialdesk.services.workspaces import get_or_create_workspace
-from socialdesk.store.models import Base
+from socialdesk.store.models import Base, Conversation
 from socialdesk.web.app import create_app
 
 PASSWORD = "correct-horse-battery"
@@ -115,6 +115,29 @@ class RouteSpec:
     form: Form = _no_form  # the body of an accepted POST
     writes_db: bool = True  # an accepted POST changes rows (else only memory, e.g. presence)
     stream: bool = False  # server-sent events: read the first event, then hang up
+    # Puts the target conversation in the state an accepted request needs (e.g. continued on
+    # email, to go back): run by Caller.call only for a signed-in caller sending its own
+    # session's token to a conversation of its own workspace, so refusals still write nothing.
+    prepare: Callable[[World, int], None] | None = None
+
+
+def continued_on_email(world: World, conversation_id: int) -> None:
+    """The conversation continued on its workspace's email account (to be moved back)."""
+    from socialdesk.services.continuation import continue_on
+    from socialdesk.services.events import Actor
+
+    with world.app.db.session() as session:
+        conversation = session.get(Conversation, conversation_id)
+        assert conversation is not None
+        continue_on(
+            session,
+            conversation.workspace_id,
+            conversation_id,
+            Actor.system(),
+            channel="email",
+            address=f"customer-{conversation_id}@example.com",
+            request_text="May we continue by email? Customer: yes",
+        )
 
 
 ROUTES: dict[tuple[str, str], RouteSpec] = {
@@ -168,6 +191,9 @@ ROUTES: dict[tuple[str, str], RouteSpec] = {
             "address": "dana@example.com",
             "request_text": "May we continue by email? Yes: dana@example.com",
         },
+    ),
+    ("POST", "/conversations/{conversation_id}/continuation/return"): RouteSpec(
+        Access.SIGNED_IN, prepare=continued_on_email
     ),
     ("GET", "/conversations/{conversation_id}/presence"): RouteSpec(Access.SIGNED_IN),
     ("POST", "/conversations/{conversation_id}/presence"): RouteSpec(
@@ -446,6 +472,7 @@ class Caller:
     client: TestClient
     csrf: str | None = None
     extra_headers: dict[str, str] = field(default_factory=dict)
+    workspace_id: int | None = None  # the signed-in user's (for RouteSpec.prepare)
 
     def call(
         self,
@@ -471,6 +498,14 @@ class Caller:
                 return self._first_event(url, headers)
             return self.client.get(url, headers=headers)
         data = dict(spec.form(world))
+        if spec.prepare is not None and token is not None and token == self.csrf:
+            target = conversation_id or world.conversation_id
+            with world.app.db.read_session() as session:
+                owner = session.scalar(
+                    select(Conversation.workspace_id).where(Conversation.id == target)
+                )
+            if owner is not None and owner == self.workspace_id:
+                spec.prepare(world, target)
         if token is not None and csrf_in == "header":
             headers["X-CSRF-Token"] = token
         elif token is not None:

@@ -24,6 +24,7 @@ def test_every_v1_route_is_documented(openapi: dict[str, Any]) -> None:
         "/api/v1/conversations/{conversation_id}/notes",
         "/api/v1/conversations/{conversation_id}/replies",
         "/api/v1/conversations/{conversation_id}/continue",
+        "/api/v1/conversations/{conversation_id}/continuation/return",
         "/api/v1/contacts",
         "/api/v1/contacts/{contact_id}",
         "/api/v1/contacts/{contact_id}/tags",

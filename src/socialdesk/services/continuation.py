@@ -18,6 +18,17 @@ which also opens a new one: rule 2 of the threading brief). A separate "reply ch
 would keep X threading here, but then inbound mail would not thread without changing the
 ingest pipeline's rule; moving the conversation keeps the one rule true for every channel.
 
+Going back (:func:`return_to_origin`, "Back to X" in the conversation view) is the same move
+the other way: the conversation returns to the account it was continued from, recorded by a
+``conversation.channel_changed`` event marked ``"returned": true``. The same rule then holds
+the other way round: the next reply goes out on X again, and the customer's X messages find
+this conversation as their latest with the X account again (unless an X message opened another
+one meanwhile: that one is now the latest), while a later email or SMS from them no longer
+finds it and opens a new conversation on that account. The consent, the linked address and
+the history stay. The channel changes of a conversation form a stack: a continuation pushes,
+a return pops, so a conversation continued twice (X, then email, then SMS) goes back one step
+at a time, and one never continued (or already back) has nothing to return to.
+
 Consent is enforced here too (:func:`check_may_contact`, :func:`contact_refusal`): once the
 contact's latest consent for email or SMS is withdrawn (by an agent, or by the customer
 texting an opt-out keyword: services.opt_out), replies, auto-replies and queued messages to
@@ -73,6 +84,9 @@ __all__ = [
     "list_consents",
     "normalize_address",
     "opt_out_keyword",
+    "return_target",
+    "return_to_origin",
+    "where_label",
     "withdraw_consent",
     "withdraw_contact_consent",
     "withdraw_on_opt_out",
@@ -303,6 +317,115 @@ def continue_on(
     )
 
 
+# -- back to the original channel ---------------------------------------------------------------
+
+
+def where_label(account: ChannelAccount) -> str:
+    """An account as the agent knows it: "X (@acmecare)", "Email (care@acme.example)", or its
+    name when it has no handle."""
+    rules = platform_rules(account.platform)
+    handle = (account.handle or "").strip()
+    if not handle:
+        return f"{rules.label} ({account.name})"
+    if rules.handle_prefix and not handle.startswith(rules.handle_prefix):
+        handle = rules.handle_prefix + handle.lstrip("@")
+    return f"{rules.label} ({handle})"
+
+
+def _continued_from(session: Session, conv: Conversation) -> int | None:
+    """The account the conversation was continued from, when it still sits on the account that
+    continuation moved it to; None when there is nothing to go back to.
+
+    Channel changes stack up: a continuation pushes (unless it stayed on the same account), a
+    return pops; the top is where a return goes."""
+    stack: list[tuple[Any, Any]] = []
+    for data in session.scalars(
+        select(Event.data)
+        .where(Event.conversation_id == conv.id, Event.type == CHANNEL_CHANGED)
+        .order_by(Event.id)
+    ):
+        if not isinstance(data, dict):
+            continue
+        if data.get("returned"):
+            if stack:
+                stack.pop()
+        elif data.get("from") != data.get("to"):
+            stack.append((data.get("from"), data.get("to")))
+    if not stack:
+        return None
+    origin, moved_to = stack[-1]
+    if moved_to != conv.channel_account_id or not isinstance(origin, int):
+        return None
+    return origin
+
+
+def return_target(session: Session, conv: Conversation) -> ChannelAccount | None:
+    """Where "Back to …" would move a continued conversation: the account it was continued
+    from, if it still exists in the workspace; None otherwise."""
+    origin = _continued_from(session, conv)
+    if origin is None:
+        return None
+    account = session.get(ChannelAccount, origin)
+    if account is None or account.workspace_id != conv.workspace_id:
+        return None
+    return account
+
+
+def return_to_origin(
+    session: Session,
+    workspace_id: int,
+    conversation_id: int,
+    actor: Actor,
+    *,
+    at: datetime | None = None,
+) -> Conversation:
+    """Move a continued conversation back to the account it was continued from (the latest
+    continuation not yet undone), with a ``conversation.channel_changed`` event marked
+    ``"returned": true``: the next reply goes out there again.
+
+    A paused account is fine (its sends wait for the resume). Raises NotFound (unknown
+    conversation, or another workspace's), Conflict (never continued, or back already; the
+    account it came from no longer exists)."""
+    conv = get_conversation(session, workspace_id, conversation_id)
+    if session.get_bind().dialect.name == "postgresql":  # one return at a time
+        session.execute(select(Conversation.id).where(Conversation.id == conv.id).with_for_update())
+        session.refresh(conv, ["channel_account_id"])
+    origin = _continued_from(session, conv)
+    if origin is None:
+        raise Conflict("this conversation has not been continued on another channel")
+    account = session.get(ChannelAccount, origin)
+    if account is None or account.workspace_id != workspace_id:
+        raise Conflict(
+            f"the channel account this conversation was continued from (#{origin}) no longer "
+            "exists in this workspace, so it cannot go back there; answer the customer on "
+            "another channel they use"
+        )
+    now = at or utcnow()
+    current = conv.channel_account_id
+    conv.channel_account_id = account.id
+    conv.updated_at = now
+    session.add(
+        Event(
+            workspace_id=workspace_id,
+            type=CHANNEL_CHANGED,
+            conversation_id=conv.id,
+            contact_id=conv.contact_id,
+            actor_kind=actor.kind,
+            actor_user_id=actor.user_id,
+            data={
+                "from": current,
+                "to": account.id,
+                "platform": account.platform,
+                "returned": True,
+            },
+            occurred_at=now,
+            recorded_at=utcnow(),
+        )
+    )
+    session.flush()
+    return conv
+
+
 def withdraw_consent(
     session: Session,
     workspace_id: int,
@@ -497,13 +620,19 @@ def _refusal(
         f"so nothing may go to {consent.address} by {label}. "
     )
     origin = _original_account(session, conversation_id)
+    conv = session.get(Conversation, conversation_id) if conversation_id is not None else None
+    back = return_target(session, conv) if conv is not None else None
+    button = f"“Back to {platform_rules(back.platform).label}” moves it there" if back else ""
     if origin is not None:
         rules = platform_rules(origin.platform)
         handle = f", {rules.handle_prefix}{origin.handle.lstrip('@')}" if origin.handle else ""
         text += (
             f"Answer them on {rules.label} instead, where this conversation started "
-            f"({origin.name}{handle}); "
+            f"({origin.name}{handle})"
         )
+        if back is not None and back.id != origin.id:
+            button = f"“Back to {where_label(back)}” moves it back a step"
+        text += f": {button}; " if button else "; "
     else:
         text += "Answer them on another channel they use; "
     return text + f"{label} opens again only when they {write} us first."

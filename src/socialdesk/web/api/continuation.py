@@ -1,5 +1,5 @@
-"""Continue a conversation on email or SMS, with the customer's consent on record; a
-contact's consents, and withdrawing one."""
+"""Continue a conversation on email or SMS, with the customer's consent on record, and go
+back to the original channel; a contact's consents, and withdrawing one."""
 
 from __future__ import annotations
 
@@ -8,13 +8,17 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from socialdesk.services.continuation import (
+    CHANNEL_CHANGED,
     MAX_REQUEST_CHARS,
     continue_on,
     list_consents,
+    return_to_origin,
     withdraw_contact_consent,
 )
+from socialdesk.store.models import Event
 from socialdesk.web.api.common import MAX_ID, IdPath, RequestModel, TxSessionDep
 from socialdesk.web.api.schemas import AccountRef, ConversationOut
 from socialdesk.web.deps import CallerDep, ReadSessionDep
@@ -113,6 +117,46 @@ def continue_conversation(
         consent=ConsentOut.model_validate(result.consent),
         previous_channel_account_id=result.previous_account_id,
         channel_account=AccountRef.model_validate(result.account),
+    )
+
+
+class ReturnOut(BaseModel):
+    conversation: ConversationOut
+    previous_channel_account_id: int = Field(
+        description="The email or SMS account the conversation was continued on"
+    )
+    channel_account: AccountRef = Field(
+        description="The account it was continued from, where the next reply goes"
+    )
+
+
+@router.post(
+    "/conversations/{conversation_id}/continuation/return",
+    tags=["conversations"],
+    summary="Back to the original channel",
+    description="Moves a conversation continued on email or SMS back to the account it was "
+    "continued from (X, Facebook…), e.g. after the customer withdrew their consent to email "
+    "or SMS: the next reply goes there again; the consent and the history stay. A "
+    "conversation continued twice goes back one step. A paused account is fine (replies wait "
+    "for the resume). 404 for an unknown conversation or one of another workspace, 409 when "
+    "the conversation has not been continued (or is back already) or the account it came "
+    "from no longer exists.",
+)
+def return_conversation(
+    conversation_id: IdPath, caller: CallerDep, session: TxSessionDep
+) -> ReturnOut:
+    conv = return_to_origin(session, caller.workspace_id, conversation_id, caller.actor)
+    returned = session.scalars(
+        select(Event.data)
+        .where(Event.conversation_id == conv.id, Event.type == CHANNEL_CHANGED)
+        .order_by(Event.id.desc())
+        .limit(1)
+    ).one()
+    session.refresh(conv)
+    return ReturnOut(
+        conversation=ConversationOut.model_validate(conv),
+        previous_channel_account_id=int(returned["from"]),
+        channel_account=AccountRef.model_validate(conv.channel_account),
     )
 
 

@@ -10,7 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from socialdesk.services.continuation import CONSENT_WITHDRAWN, consents_of
+from socialdesk.domain.platforms import platform as platform_rules
+from socialdesk.services.continuation import (
+    CHANNEL_CHANGED,
+    CONSENT_WITHDRAWN,
+    consents_of,
+    where_label,
+)
 from socialdesk.services.sessions import SignedIn
 from socialdesk.store.models import (
     ChannelAccount,
@@ -89,6 +95,20 @@ def _describe(event: Event, users: dict[int, str], teams: dict[int, str]) -> str
         )
     # A kind of event this page does not know yet: its name, readable.
     return _sentence(event.type.split(".", 1)[-1].replace("_", " "))
+
+
+def _returned(session: Session, event: Event, users: dict[int, str]) -> str:
+    """A continued conversation moved back: "Ana moved this conversation back to X
+    (@acmecare)" (the platform alone when the account is gone)."""
+    data: dict[str, Any] = event.data or {}
+    who = users.get(event.actor_user_id, "socialdesk") if event.actor_user_id else "socialdesk"
+    to = data.get("to")
+    account = session.get(ChannelAccount, to) if isinstance(to, int) else None
+    if account is not None and account.workspace_id == event.workspace_id:
+        where = where_label(account)
+    else:
+        where = platform_rules(str(data.get("platform") or "")).label
+    return f"{who} moved this conversation back to {where}"
 
 
 _PLATFORM_NAMES = {"email": "the email address", "sms": "the phone number"}
@@ -185,7 +205,10 @@ def conversation_context(
             )
         )
     for e in events:
-        if e.type not in _SILENT_EVENTS:
+        if e.type == CHANNEL_CHANGED and (e.data or {}).get("returned"):
+            text = _returned(session, e, users)
+            items.append(TimelineItem("event", e.occurred_at, event=e, text=text))
+        elif e.type not in _SILENT_EVENTS:
             items.append(
                 TimelineItem("event", e.occurred_at, event=e, text=_describe(e, users, team_names))
             )

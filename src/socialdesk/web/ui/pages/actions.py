@@ -1,5 +1,5 @@
-"""What agents do in a conversation: assign, change status, tag, note, reply and continue
-on email or SMS.
+"""What agents do in a conversation: assign, change status, tag, note, reply, continue on
+email or SMS and go back to the original channel.
 
 Every action goes through the same service functions as the REST API, answers with the
 re-rendered conversation pane, and tells other screens through the live hub.
@@ -41,6 +41,9 @@ from socialdesk.services.continuation import CHANNELS as CONTINUATION_CHANNELS
 from socialdesk.services.continuation import (
     MAX_REQUEST_CHARS,
     continue_on,
+    return_target,
+    return_to_origin,
+    where_label,
     withdraw_contact_consent,
 )
 from socialdesk.services.conversations import (
@@ -142,7 +145,8 @@ def _choice(template: Template) -> TemplateChoice:
 
 def composer_context(session: Any, agent: SignedIn, detail: dict[str, Any]) -> dict[str, Any]:
     """What the composer needs besides the conversation: the platform's audiences and limits,
-    who each reaches, WhatsApp templates, canned answers, and where to continue."""
+    who each reaches, WhatsApp templates, canned answers, where to continue, and where a
+    continued conversation goes back to."""
     conv, account, contact = detail["conversation"], detail["account"], detail["contact"]
     messages = [i.message for i in detail["items"] if i.kind == "message"]
     inbound = [m for m in messages if m.direction == "in"]
@@ -181,6 +185,7 @@ def composer_context(session: Any, agent: SignedIn, detail: dict[str, Any]) -> d
         "wa_templates": templates,
         "wa_templates_error": templates_error,
         "continue_channels": _continue_channels(session, agent.workspace_id, account.platform),
+        "return_to": _return_to(session, conv),
         "last_inbound_visibility": inbound[-1].visibility if inbound else None,
         "dm_link": dm_link(
             account.platform, brand_handle=account.handle, brand_external_id=account.external_id
@@ -203,6 +208,14 @@ def _continue_channels(session: Any, workspace_id: int, current: str) -> list[st
         )
     )
     return [c for c, p in CONTINUATION_CHANNELS.items() if p in platforms and p != current]
+
+
+def _return_to(session: Any, conv: Conversation) -> dict[str, Any] | None:
+    """The "Back to …" button of a continued conversation: where it goes, or None."""
+    target = return_target(session, conv)
+    if target is None:
+        return None
+    return {"platform": target.platform, "label": where_label(target), "paused": target.is_paused}
 
 
 def render_pane(
@@ -548,6 +561,21 @@ def continue_elsewhere(
         )
 
     return _run(request, agent, conversation_id, change, keep=keep, error_key="continue_error")
+
+
+@router.post(
+    "/conversations/{conversation_id}/continuation/return",
+    name="ui_conv_return",
+    response_class=HTMLResponse,
+)
+def back_to_origin(request: Request, conversation_id: int, agent: AgentDep) -> HTMLResponse:
+    """Move a continued conversation back to the channel it was continued from (any agent
+    may, as any may continue it)."""
+
+    def change(session: Any) -> None:
+        return_to_origin(session, agent.workspace_id, conversation_id, Actor.agent(agent.user_id))
+
+    return _run(request, agent, conversation_id, change, error_key="return_error")
 
 
 def _ensure_in_workspace(request: Request, agent: SignedIn, conversation_id: int) -> None:
