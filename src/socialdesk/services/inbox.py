@@ -173,45 +173,143 @@ def inbox_page(
                 Tag.name == query.tag.strip().lower(),
             )
         )
-    if query.q and query.q.strip():
-        stmt = stmt.where(
-            or_(
-                Conversation.id.in_(
-                    select(Message.conversation_id).where(
-                        Message.workspace_id == workspace_id, message_matches(dialect, query.q)
-                    )
-                ),
-                Conversation.contact_id.in_(
-                    select(Contact.id).where(
-                        Contact.workspace_id == workspace_id, contact_matches(dialect, query.q)
-                    )
-                ),
+    searching = bool(query.q and query.q.strip())
+    order = _order(query.sort)
+    if searching:
+        q = query.q or ""
+        contact_match = Conversation.contact_id.in_(
+            select(Contact.id).where(
+                Contact.workspace_id == workspace_id, contact_matches(dialect, q)
             )
         )
-    order: list[Any]
-    if query.sort == "waiting":
-        order = [Conversation.last_inbound_at.asc(), Conversation.id]
-    elif query.sort == "priority":
-        order = [_PRIORITY_RANK, Conversation.last_message_at.desc(), Conversation.id.desc()]
-    elif query.sort == "due":
+        found: list[Conversation] | None = None
+        few = None
+        if _common_words(session, workspace_id, dialect, q):
+            found = _recent_matches(session, stmt, dialect, q, contact_match, order, query.page)
+        else:
+            few = _few_matches(session, workspace_id, dialect, q)
+        if found is not None:
+            more = len(found) > PAGE_SIZE
+            found = found[:PAGE_SIZE]
+            return found, more, latest_messages(session, [c.id for c in found])
+        if few is not None:
+            stmt = stmt.where(Conversation.id.in_(sorted(few)))
+        else:
+            stmt = stmt.where(
+                or_(
+                    Conversation.id.in_(
+                        select(Message.conversation_id).where(
+                            Message.workspace_id == workspace_id, message_matches(dialect, q)
+                        )
+                    ),
+                    contact_match,
+                )
+            )
+    rows = list(session.scalars(_page(stmt, order, query.page)))
+    more = len(rows) > PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    return rows, more, latest_messages(session, [c.id for c in rows])
+
+
+# A search for words found in many messages ("refund") first looks for matches among the
+# view's most recent conversations, one probe each, instead of collecting every matching
+# message; rarer words (or a window without a full page of matches) take the plain path.
+_COMMON_HITS = 1_000  # matching messages from which a search counts as common
+_SEARCH_WINDOW = 2_000  # conversations probed, past the requested page's offset
+
+
+def _common_words(session: Session, workspace_id: int, dialect: str, q: str) -> bool:
+    hits = (
+        select(Message.id)
+        .where(Message.workspace_id == workspace_id, message_matches(dialect, q))
+        .limit(_COMMON_HITS)
+        .subquery()
+    )
+    return (session.scalar(select(func.count()).select_from(hits)) or 0) >= _COMMON_HITS
+
+
+def _few_matches(session: Session, workspace_id: int, dialect: str, q: str) -> set[int] | None:
+    """The ids of the conversations a search finds, when they are few (under
+    :data:`_COMMON_HITS` messages and as many conversations of matching customers): the
+    page then sorts just those instead of testing every conversation of the view."""
+    ids = set(
+        session.scalars(
+            select(Message.conversation_id).where(
+                Message.workspace_id == workspace_id,
+                message_matches(dialect, q),
+                Message.conversation_id.is_not(None),
+            )
+        )
+    )
+    customers = list(
+        session.scalars(
+            select(Contact.id)
+            .where(Contact.workspace_id == workspace_id, contact_matches(dialect, q))
+            .limit(_COMMON_HITS + 1)
+        )
+    )
+    if len(customers) > _COMMON_HITS:
+        return None
+    if customers:  # by the contact index, not a scan of the workspace's conversations
+        ids.update(
+            session.scalars(select(Conversation.id).where(Conversation.contact_id.in_(customers)))
+        )
+    return {i for i in ids if i is not None}
+
+
+def _recent_matches(
+    session: Session,
+    stmt: Select[Any],
+    dialect: str,
+    q: str,
+    contact_match: Any,
+    order: list[Any],
+    page: int,
+) -> list[Conversation] | None:
+    """The page among the first conversations of the view (in its order) that match, or
+    None when that window holds fewer than a full page of them (then nothing can be said
+    about what lies beyond it)."""
+    offset = (page - 1) * PAGE_SIZE
+    window = (
+        stmt.with_only_columns(Conversation.id)
+        .order_by(*order)
+        .limit(offset + PAGE_SIZE + _SEARCH_WINDOW)
+        .subquery()
+    )
+    has_message = exists(
+        select(Message.id).where(
+            Message.conversation_id == Conversation.id, message_matches(dialect, q)
+        )
+    )
+    probe = select(Conversation).where(
+        Conversation.id.in_(select(window.c.id)), or_(has_message, contact_match)
+    )
+    rows = list(session.scalars(_page(probe, order, page)))
+    return rows if len(rows) > PAGE_SIZE else None
+
+
+def _order(sort: str) -> list[Any]:
+    if sort == "waiting":
+        return [Conversation.last_inbound_at.asc(), Conversation.id]
+    if sort == "priority":
+        return [_PRIORITY_RANK, Conversation.last_message_at.desc(), Conversation.id.desc()]
+    if sort == "due":
         # Least time left first (breached at the top); no running clock at the end.
-        order = [Conversation.sla_due_at.is_(None), Conversation.sla_due_at.asc(), Conversation.id]
-    else:
-        order = [Conversation.last_message_at.desc(), Conversation.id.desc()]
-    stmt = (
+        return [Conversation.sla_due_at.is_(None), Conversation.sla_due_at.asc(), Conversation.id]
+    return [Conversation.last_message_at.desc(), Conversation.id.desc()]
+
+
+def _page(stmt: Select[Any], order: list[Any], page: int) -> Select[Any]:
+    return (
         stmt.options(
             selectinload(Conversation.contact).selectinload(Contact.identities),
             selectinload(Conversation.tags),
             selectinload(Conversation.channel_account),
         )
         .order_by(*order)
-        .offset((query.page - 1) * PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE + 1)
     )
-    rows = list(session.scalars(stmt))
-    more = len(rows) > PAGE_SIZE
-    rows = rows[:PAGE_SIZE]
-    return rows, more, latest_messages(session, [c.id for c in rows])
 
 
 def latest_messages(session: Session, conversation_ids: list[int]) -> dict[int, Message]:
