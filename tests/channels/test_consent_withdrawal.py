@@ -369,12 +369,35 @@ def test_stop_skips_the_auto_reply_without_breaking_the_ingest_batch(
 
 
 def test_a_customer_without_a_consent_record_is_not_affected(x: XDesk, sms: SmsDesk) -> None:
-    """A conversation the customer started by SMS: no consent to withdraw, nothing refused
-    by socialdesk (Twilio itself blocks numbers that texted STOP)."""
+    """A conversation the customer started by SMS: no consent to withdraw, nothing refused."""
     _text(sms, "My internet is down", "SMfeed0000000000000000000000000031")
     x.process()
     [conversation] = sms.conversations()
     assert _reply(x, conversation.id, "Sorry! Resetting your line now.").status_code == 202
+
+
+def test_stop_from_a_customer_who_texted_first_stops_every_sms_until_they_text_again(
+    x: XDesk, sms: SmsDesk
+) -> None:
+    """No consent on record, but STOP is STOP: replies and auto-replies are refused (rather
+    than left for Twilio to reject) until the customer texts again."""
+    with x.app.db.session() as session:
+        save_settings(session, x.workspace_id, enabled=True, in_hours_enabled=True)
+    _text(sms, "My internet is down", "SMfeed0000000000000000000000000041")
+    x.process()
+    [conversation] = sms.conversations()
+    acks_before = len([m for m in _outbound(x, conversation.id) if m.is_auto])
+
+    _text(sms, "STOP", "SMfeed0000000000000000000000000042")
+    x.process()
+    assert len([m for m in _outbound(x, conversation.id) if m.is_auto]) == acks_before
+    refused = _reply(x, conversation.id, "Did the reset work?")
+    assert refused.status_code == 409, refused.text
+    assert "texted STOP" in refused.json()["detail"]
+
+    _text(sms, "start", "SMfeed0000000000000000000000000043")
+    x.process()
+    assert _reply(x, conversation.id, "Welcome back!").status_code == 202
 
 
 # -- the API --------------------------------------------------------------------------------------

@@ -553,7 +553,9 @@ def contact_refusal(
     Only email and SMS accounts are judged: a send is refused when the contact's latest
     consent for that channel is withdrawn and the contact has not written to us on that
     platform since (an SMS opt-out keyword does not count as writing). A contact without a
-    consent record for the channel (who wrote to us there first) is not affected."""
+    consent record for the channel (who wrote to us there first) may be written to, unless
+    their latest text message is an opt-out keyword: after STOP nothing more goes by SMS,
+    whoever started the conversation."""
     channel = _CHANNEL_OF.get(account.platform)
     if channel is None or contact_id is None:
         return None
@@ -564,6 +566,8 @@ def contact_refusal(
         .order_by(ContactConsent.created_at.desc(), ContactConsent.id.desc())
         .limit(1)
     )
+    if consent is None and channel == "sms":
+        return _stopped_without_consent(session, family, account)
     if consent is None or consent.withdrawn_at is None:
         return None
     latest = session.execute(
@@ -583,6 +587,32 @@ def contact_refusal(
     if keyword is not None:  # wrote again, then opted out once more
         return _refusal(session, consent, conversation_id, stopped=(latest.platform_time, keyword))
     return None  # the customer wrote again on that channel: the door is open
+
+
+def _stopped_without_consent(
+    session: Session, family: list[int], account: ChannelAccount
+) -> str | None:
+    """The refusal for a customer who texted us first (no consent on record) and whose
+    latest text is an opt-out keyword; None when it is anything else."""
+    latest = session.execute(
+        select(Message.platform_time, Message.text, Message.author_external_id)
+        .where(
+            Message.contact_id.in_(family),
+            Message.platform == account.platform,
+            Message.direction == Direction.IN.value,
+            Message.author_kind == AuthorKind.CONTACT.value,
+        )
+        .order_by(Message.platform_time.desc(), Message.id.desc())
+        .limit(1)
+    ).first()
+    keyword = opt_out_keyword(latest.text) if latest is not None else None
+    if latest is None or keyword is None:
+        return None
+    return (
+        f"Not sent: the customer texted {keyword} on {latest.platform_time:%Y-%m-%d at %H:%M} "
+        f"UTC, so nothing more may go to {latest.author_external_id} by SMS; answer them on "
+        "another channel they use. SMS opens again when they text us first (START, or anything)."
+    )
 
 
 def _refusal(
