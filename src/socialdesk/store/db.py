@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +37,48 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+class WriterQueue:
+    """SQLite's one writer at a time, taken in turn by this process's threads.
+
+    Without it, threads of one process wait for SQLite's write lock in its busy handler,
+    which sleeps (1, 2, 5 … 100 ms) between tries: a thread that writes in a loop (a job
+    worker) takes the lock again before a sleeping one wakes, and a webhook's store waits
+    tens of milliseconds behind it. Here waiting threads queue, and a releasing thread hands
+    the turn to the first in line. Re-entrant within a thread (a session opened by a
+    callback of another)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._owner: int | None = None
+        self._depth = 0
+
+    def acquire(self) -> None:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner == me:
+                self._depth += 1
+                return
+            if self._owner is None and not self._waiting:
+                self._owner, self._depth = me, 1
+                return
+            turn = threading.Event()
+            self._waiting.append(turn)
+        turn.wait()
+        with self._mutex:  # handed over by release(): the turn is ours
+            self._owner, self._depth = me, 1
+
+    def release(self) -> None:
+        with self._mutex:
+            self._depth -= 1
+            if self._depth > 0:
+                return
+            self._owner = None
+            if self._waiting:
+                self._owner = -1  # reserved for the next in line until it runs
+                self._waiting.popleft().set()
+
+
 class Database:
     """One engine and its session factories; built once in the composition root."""
 
@@ -58,6 +102,7 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._read_engine = self.engine.execution_options(readonly=True)
         self._read_sessions = sessionmaker(self._read_engine, expire_on_commit=False)
+        self.writers = WriterQueue() if self.dialect == "sqlite" else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -69,16 +114,24 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A read-write unit of work: committed on success, rolled back on any error."""
-        session = self._sessions()
+        """A read-write unit of work: committed on success, rolled back on any error.
+
+        On SQLite the process's writers take turns (:class:`WriterQueue`)."""
+        if self.writers is not None:
+            self.writers.acquire()
         try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+            session = self._sessions()
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
         finally:
-            session.close()
+            if self.writers is not None:
+                self.writers.release()
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
