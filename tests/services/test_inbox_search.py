@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from socialdesk.bootstrap import App
-from socialdesk.services import inbox
+from socialdesk.services import conversations, inbox
 from socialdesk.services.accounts import create_user
+from socialdesk.services.conversations import ConversationFilter, list_conversations
 from socialdesk.services.inbox import InboxQuery, inbox_page
 from socialdesk.services.sandbox import create_sandbox_account
 from socialdesk.services.workspaces import get_or_create_workspace
@@ -102,7 +103,7 @@ def _pages(desk: Desk, q: str, view: str, sort: str) -> list[tuple[list[int], bo
     return out
 
 
-_RECENT, _FEW = inbox._recent_matches, inbox._few_matches
+_RECENT, _FEW = inbox._recent_matches, inbox.few_search_matches
 
 
 def _force(monkeypatch: pytest.MonkeyPatch, way: str, used: list[str]) -> None:
@@ -119,8 +120,8 @@ def _force(monkeypatch: pytest.MonkeyPatch, way: str, used: list[str]) -> None:
         return ids
 
     monkeypatch.setattr(inbox, "_recent_matches", spy_recent)
-    monkeypatch.setattr(inbox, "_few_matches", spy_few if way == "few" else lambda *a: None)
-    monkeypatch.setattr(inbox, "_common_words", lambda *a: way == "window")
+    monkeypatch.setattr(inbox, "few_search_matches", spy_few if way == "few" else lambda *a: None)
+    monkeypatch.setattr(inbox, "is_common_search", lambda *a: way == "window")
 
 
 def test_every_way_to_a_search_page_gives_the_same_page(
@@ -155,5 +156,37 @@ def test_the_real_thresholds_pick_the_window_only_for_common_words(
     monkeypatch.setattr(inbox, "_COMMON_HITS", 10)
     with desk.app.db.read_session() as s:
         dialect = s.get_bind().dialect.name
-        assert inbox._common_words(s, desk.workspace_id, dialect, "refund")  # 26+ messages
-        assert not inbox._common_words(s, desk.workspace_id, dialect, "router")  # 3
+        assert inbox.is_common_search(s, desk.workspace_id, dialect, "refund")  # 26+ messages
+        assert not inbox.is_common_search(s, desk.workspace_id, dialect, "router")  # 3
+
+
+def test_the_api_list_finds_the_same_conversations_by_either_way(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def listed(q: str) -> list[list[int]]:
+        pages, cursor = [], None
+        with desk.app.db.read_session() as s:
+            for _ in range(20):
+                rows, cursor = list_conversations(
+                    s, desk.workspace_id, ConversationFilter(q=q), limit=4, cursor=cursor
+                )
+                pages.append([c.id for c in rows])
+                if cursor is None:
+                    break
+        return pages
+
+    used: list[str] = []
+    few = conversations.few_search_matches
+
+    def spy(*args: Any) -> Any:
+        ids = few(*args)
+        used.append("few" if ids is not None else "few fell back")
+        return ids
+
+    for q in ("router", "rita", "refund", "nothing-like-this"):
+        monkeypatch.setattr(conversations, "is_common_search", lambda *a: True)  # plain way
+        plain = listed(q)
+        monkeypatch.setattr(conversations, "is_common_search", lambda *a: False)
+        monkeypatch.setattr(conversations, "few_search_matches", spy)
+        assert listed(q) == plain, q
+    assert "few" in used

@@ -17,6 +17,7 @@ from socialdesk.jobs.queue import enqueue
 from socialdesk.services import sla
 from socialdesk.services.assignment import LOAD_STATUSES, capacity_freed
 from socialdesk.services.events import Actor, record_event
+from socialdesk.services.inbox import few_search_matches, is_common_search
 from socialdesk.services.tags import change_tag_list, normalize_tag
 from socialdesk.store.models import (
     Contact,
@@ -91,7 +92,12 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int]:
 
 
 def _filtered(
-    query: Select[Any], dialect: str, workspace_id: int, f: ConversationFilter
+    query: Select[Any],
+    dialect: str,
+    workspace_id: int,
+    f: ConversationFilter,
+    *,
+    matching_ids: set[int] | None = None,
 ) -> Select[Any]:
     query = query.where(Conversation.workspace_id == workspace_id)
     if f.status:
@@ -127,7 +133,9 @@ def _filtered(
                 Tag.name == normalize_tag(f.tag),
             )
         )
-    if f.q and f.q.strip():
+    if f.q and f.q.strip() and matching_ids is not None:  # a rare search's few matches
+        query = query.where(Conversation.id.in_(sorted(matching_ids)))
+    elif f.q and f.q.strip():
         in_messages = select(Message.conversation_id).where(
             Message.workspace_id == workspace_id, message_matches(dialect, f.q)
         )
@@ -152,7 +160,13 @@ def list_conversations(
     if not 1 <= limit <= 200:
         raise InvalidInput("limit must be between 1 and 200")
     dialect = session.get_bind().dialect.name
-    query = _filtered(select(Conversation), dialect, workspace_id, filters)
+    matching_ids = None
+    q = (filters.q or "").strip()
+    if q and not is_common_search(session, workspace_id, dialect, q):
+        matching_ids = few_search_matches(session, workspace_id, dialect, q)
+    query = _filtered(
+        select(Conversation), dialect, workspace_id, filters, matching_ids=matching_ids
+    )
     if cursor:
         at, conv_id = _decode_cursor(cursor)
         query = query.where(

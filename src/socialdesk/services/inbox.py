@@ -24,7 +24,15 @@ from socialdesk.store.models import (
 from socialdesk.store.search import contact_matches, message_matches
 from socialdesk.store.types import utcnow
 
-__all__ = ["VIEWS", "InboxQuery", "InboxView", "inbox_page", "view_counts"]
+__all__ = [
+    "VIEWS",
+    "InboxQuery",
+    "InboxView",
+    "few_search_matches",
+    "inbox_page",
+    "is_common_search",
+    "view_counts",
+]
 
 PAGE_SIZE = 50
 
@@ -184,10 +192,10 @@ def inbox_page(
         )
         found: list[Conversation] | None = None
         few = None
-        if _common_words(session, workspace_id, dialect, q):
+        if is_common_search(session, workspace_id, dialect, q):
             found = _recent_matches(session, stmt, dialect, q, contact_match, order, query.page)
         else:
-            few = _few_matches(session, workspace_id, dialect, q)
+            few = few_search_matches(session, workspace_id, dialect, q)
         if found is not None:
             more = len(found) > PAGE_SIZE
             found = found[:PAGE_SIZE]
@@ -218,7 +226,7 @@ _COMMON_HITS = 1_000  # matching messages from which a search counts as common
 _SEARCH_WINDOW = 2_000  # conversations probed, past the requested page's offset
 
 
-def _common_words(session: Session, workspace_id: int, dialect: str, q: str) -> bool:
+def is_common_search(session: Session, workspace_id: int, dialect: str, q: str) -> bool:
     hits = (
         select(Message.id)
         .where(Message.workspace_id == workspace_id, message_matches(dialect, q))
@@ -228,7 +236,9 @@ def _common_words(session: Session, workspace_id: int, dialect: str, q: str) -> 
     return (session.scalar(select(func.count()).select_from(hits)) or 0) >= _COMMON_HITS
 
 
-def _few_matches(session: Session, workspace_id: int, dialect: str, q: str) -> set[int] | None:
+def few_search_matches(
+    session: Session, workspace_id: int, dialect: str, q: str
+) -> set[int] | None:
     """The ids of the conversations a search finds, when they are few (under
     :data:`_COMMON_HITS` messages and as many conversations of matching customers): the
     page then sorts just those instead of testing every conversation of the view."""
