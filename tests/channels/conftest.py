@@ -1,5 +1,6 @@
 """Fixtures of the channel tests: a fake X server on 127.0.0.1 and a workspace whose X account
-talks to it (on SQLite and PostgreSQL, through the ``app`` fixture)."""
+talks to it (on SQLite and PostgreSQL, through the ``app`` fixture); a fake SMTP server, our
+SMTP receiver, and a fake Twilio with the workspace's number beside its X account."""
 
 from __future__ import annotations
 
@@ -7,11 +8,15 @@ from collections.abc import Iterator
 
 import pytest
 from desk_kit import acme_agent
+from email_support import SMTP_PASSWORD, SMTP_USER
 from fastapi.testclient import TestClient
+from smtp_fake_server import FakeSmtp
+from twilio_fake_server import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, SmsDesk, connect_number
 from x_fake_server import FakeX
 from x_support import ACCESS_TOKEN, BRAND_ID, XDesk, connect_x
 
 from socialdesk.bootstrap import App
+from socialdesk.channels.email.receiver import MailReceiver
 from socialdesk.web.app import create_app
 
 
@@ -51,3 +56,39 @@ def wa(app: App, web: TestClient) -> Iterator[object]:
     from whatsapp_fake_server import whatsapp_desk
 
     yield from whatsapp_desk(app, web)
+
+
+@pytest.fixture
+def smtp() -> Iterator[FakeSmtp]:
+    """A fake SMTP server that wants our account's login."""
+    server = FakeSmtp(username=SMTP_USER, password=SMTP_PASSWORD).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def receiver(x: XDesk) -> Iterator[MailReceiver]:
+    """Our SMTP receiver: mail the customer sends us."""
+    server = MailReceiver(x.app.db).start(host="127.0.0.1")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def twilio() -> Iterator[FakeTwilio]:
+    server = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def sms(x: XDesk, twilio: FakeTwilio) -> SmsDesk:
+    """The acme workspace's Twilio number, beside its X account (the same agent's token)."""
+    account_id = connect_number(x.app, x.workspace_id, twilio.url)
+    return SmsDesk(x.app, x.client, twilio, x.workspace_id, account_id, x.api_token)

@@ -10,24 +10,18 @@ fake Twilio for SMS.
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
 import httpx
-import pytest
-from email_support import BRAND, CUSTOMER, SMTP_PASSWORD, SMTP_USER, connect_email, raw
+from email_support import BRAND, CUSTOMER, connect_email, raw
 from smtp_fake_server import FakeSmtp
 from sqlalchemy import delete, select
 from twilio_fake_server import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
     CUSTOMER_NUMBER,
-    FakeTwilio,
     SmsDesk,
-    connect_number,
     fixture,
     replace,
 )
@@ -45,39 +39,6 @@ from socialdesk.store.models import ChannelAccount, Conversation, Event, Message
 ASK = "May we continue by email or text? Please send us your address or number."
 PROBLEM_JSON = "application/problem+json"
 NEVER_CONTINUED = "this conversation has not been continued on another channel"
-
-
-@pytest.fixture
-def smtp() -> Iterator[FakeSmtp]:
-    server = FakeSmtp(username=SMTP_USER, password=SMTP_PASSWORD).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def receiver(x: XDesk) -> Iterator[MailReceiver]:
-    server = MailReceiver(x.app.db).start(host="127.0.0.1")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    server = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def sms(x: XDesk, twilio: FakeTwilio) -> SmsDesk:
-    account_id = connect_number(x.app, x.workspace_id, twilio.url)
-    return SmsDesk(x.app, x.client, twilio, x.workspace_id, account_id, x.api_token)
 
 
 @dataclass

@@ -9,7 +9,6 @@ server and our SMTP receiver for email, signed Twilio webhooks and the fake Twil
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -17,16 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
-from email_support import BRAND, CUSTOMER, SMTP_PASSWORD, SMTP_USER, connect_email, raw
+from email_support import BRAND, CUSTOMER, connect_email, raw
 from smtp_fake_server import FakeSmtp
 from sqlalchemy import select
 from twilio_fake_server import (
-    ACCOUNT_SID,
-    AUTH_TOKEN,
     CUSTOMER_NUMBER,
-    FakeTwilio,
     SmsDesk,
-    connect_number,
     fixture,
     replace,
 )
@@ -44,40 +39,6 @@ PROBLEM_JSON = "application/problem+json"
 
 
 # -- fixtures -------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def smtp() -> Iterator[FakeSmtp]:
-    server = FakeSmtp(username=SMTP_USER, password=SMTP_PASSWORD).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def receiver(x: XDesk) -> Iterator[MailReceiver]:
-    server = MailReceiver(x.app.db).start(host="127.0.0.1")
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def twilio() -> Iterator[FakeTwilio]:
-    server = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def sms(x: XDesk, twilio: FakeTwilio) -> SmsDesk:
-    """The acme workspace's Twilio number, beside its X account (the same agent's token)."""
-    account_id = connect_number(x.app, x.workspace_id, twilio.url)
-    return SmsDesk(x.app, x.client, twilio, x.workspace_id, account_id, x.api_token)
 
 
 @dataclass

@@ -5,12 +5,11 @@ into the same conversation (issue 4's check), plus the API's refusals."""
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from email_support import BRAND, CUSTOMER, SMTP_PASSWORD, SMTP_USER, connect_email, raw
+from email_support import BRAND, CUSTOMER, connect_email, raw
 from smtp_fake_server import FakeSmtp
 from sqlalchemy import select
 from x_support import XDesk, fixture
@@ -19,24 +18,6 @@ from socialdesk.channels.email.receiver import MailReceiver
 from socialdesk.store.models import ContactConsent, ContactIdentity
 
 ASK = "Could we continue by email? Please reply with your address and we'll write to you there."
-
-
-@pytest.fixture
-def smtp() -> Iterator[FakeSmtp]:
-    server = FakeSmtp(username=SMTP_USER, password=SMTP_PASSWORD).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def receiver(x: XDesk) -> Iterator[MailReceiver]:
-    server = MailReceiver(x.app.db).start(host="127.0.0.1")
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _x_conversation(x: XDesk) -> tuple[int, dict[str, object]]:

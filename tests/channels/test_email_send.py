@@ -12,7 +12,6 @@ from email_support import (
     IMAP_PASSWORD,
     IMAP_USER,
     SMTP_PASSWORD,
-    SMTP_USER,
     EmailDesk,
     make_desk,
     plain_mail,
@@ -29,15 +28,6 @@ from socialdesk.channels.email import EmailChannel, message_id_for
 @pytest.fixture
 def imap() -> Iterator[FakeImap]:
     server = FakeImap(username=IMAP_USER, password=IMAP_PASSWORD).start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[FakeSmtp]:
-    server = FakeSmtp(username=SMTP_USER, password=SMTP_PASSWORD).start()
     try:
         yield server
     finally:
