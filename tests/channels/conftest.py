@@ -10,6 +10,7 @@ import pytest
 from desk_kit import acme_agent
 from email_support import SMTP_PASSWORD, SMTP_USER
 from fastapi.testclient import TestClient
+from meta_fake_server import FakeGraph, MetaDesk, facebook_graph, make_desk
 from smtp_fake_server import FakeSmtp
 from twilio_fake_server import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, SmsDesk, connect_number
 from x_fake_server import FakeX
@@ -92,3 +93,19 @@ def sms(x: XDesk, twilio: FakeTwilio) -> SmsDesk:
     """The acme workspace's Twilio number, beside its X account (the same agent's token)."""
     account_id = connect_number(x.app, x.workspace_id, twilio.url)
     return SmsDesk(x.app, x.client, twilio, x.workspace_id, account_id, x.api_token)
+
+
+@pytest.fixture
+def facebook_fake() -> Iterator[FakeGraph]:
+    """A fake Graph API for a Facebook Page."""
+    server = facebook_graph().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fb(app: App, web: TestClient, facebook_fake: FakeGraph) -> MetaDesk:
+    """The acme workspace with its Facebook Page wired to the fake Graph API."""
+    return make_desk(app, web, "facebook", facebook_fake)

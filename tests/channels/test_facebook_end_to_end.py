@@ -5,44 +5,23 @@ reply Meta refuses fails on the message with Meta's reason."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
-from fastapi.testclient import TestClient
 from meta_fake_server import (
     COMMENT_ID,
     COMMENTER_ID,
     PAGE_ID,
     PSID,
     VERSION,
-    FakeGraph,
     MetaDesk,
     at_time,
-    facebook_graph,
     fixture,
     graph_error,
-    make_desk,
 )
 from sqlalchemy import select
 
-from socialdesk.bootstrap import App
 from socialdesk.store.models import ContactIdentity, Message
 from socialdesk.store.types import utcnow
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGraph]:
-    server = facebook_graph().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def fb(app: App, web: TestClient, fake: FakeGraph) -> MetaDesk:
-    return make_desk(app, web, "facebook", fake)
 
 
 def _messenger(fb: MetaDesk, mid: str, text: str, ago: timedelta) -> None:

@@ -5,42 +5,21 @@ Meta's redeliveries and late, older receipts change nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-from fastapi.testclient import TestClient
 from meta_fake_server import (
     PSID,
-    FakeGraph,
     MetaDesk,
     at_time,
-    facebook_graph,
     fixture,
-    make_desk,
 )
 from sqlalchemy import select
 
-from socialdesk.bootstrap import App
 from socialdesk.domain.types import EventType
 from socialdesk.pipeline.receipts import RECEIPT_JOB
 from socialdesk.store.models import Event, Job, Message
 from socialdesk.store.types import utcnow
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGraph]:
-    server = facebook_graph().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def fb(app: App, web: TestClient, fake: FakeGraph) -> MetaDesk:
-    return make_desk(app, web, "facebook", fake)
 
 
 def _millis(when: datetime) -> int:

@@ -4,39 +4,18 @@ store-before-answer, redeliveries, and deliveries for several Pages of one app."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
-import pytest
-from fastapi.testclient import TestClient
 from meta_fake_server import (
     COMMENT_ID,
     VERIFY_TOKEN,
-    FakeGraph,
     MetaDesk,
     connect_meta,
-    facebook_graph,
     fixture,
     fixture_bytes,
-    make_desk,
 )
 from sqlalchemy import func, select
 
-from socialdesk.bootstrap import App
 from socialdesk.store.models import Message, RawEvent
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeGraph]:
-    server = facebook_graph().start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def fb(app: App, web: TestClient, fake: FakeGraph) -> MetaDesk:
-    return make_desk(app, web, "facebook", fake)
 
 
 def _raw_count(fb: MetaDesk) -> int:

@@ -287,25 +287,22 @@ def continue_on(
     conv.channel_account_id = account.id
     conv.updated_at = now
     # The event type is this service's own (the shared EventType lists the core's types).
-    session.add(
-        Event(
-            workspace_id=workspace_id,
-            type=CHANNEL_CHANGED,
-            conversation_id=conv.id,
-            contact_id=conv.contact_id,
-            message_id=source_message.id if source_message is not None else None,
-            actor_kind=actor.kind,
-            actor_user_id=actor.user_id,
-            data={
-                "from": previous,
-                "to": account.id,
-                "platform": platform,
-                "address": normalized,
-                "consent_id": consent.id,
-            },
-            occurred_at=now,
-            recorded_at=utcnow(),
-        )
+    record_event(
+        session,
+        workspace_id=workspace_id,
+        type=CHANNEL_CHANGED,
+        conversation_id=conv.id,
+        contact_id=conv.contact_id,
+        message_id=source_message.id if source_message is not None else None,
+        actor=actor,
+        data={
+            "from": previous,
+            "to": account.id,
+            "platform": platform,
+            "address": normalized,
+            "consent_id": consent.id,
+        },
+        occurred_at=now,
     )
     session.flush()
     return Continuation(
@@ -404,23 +401,20 @@ def return_to_origin(
     current = conv.channel_account_id
     conv.channel_account_id = account.id
     conv.updated_at = now
-    session.add(
-        Event(
-            workspace_id=workspace_id,
-            type=CHANNEL_CHANGED,
-            conversation_id=conv.id,
-            contact_id=conv.contact_id,
-            actor_kind=actor.kind,
-            actor_user_id=actor.user_id,
-            data={
-                "from": current,
-                "to": account.id,
-                "platform": account.platform,
-                "returned": True,
-            },
-            occurred_at=now,
-            recorded_at=utcnow(),
-        )
+    record_event(
+        session,
+        workspace_id=workspace_id,
+        type=CHANNEL_CHANGED,
+        conversation_id=conv.id,
+        contact_id=conv.contact_id,
+        actor=actor,
+        data={
+            "from": current,
+            "to": account.id,
+            "platform": account.platform,
+            "returned": True,
+        },
+        occurred_at=now,
     )
     session.flush()
     return conv
@@ -449,19 +443,16 @@ def withdraw_consent(
         data: dict[str, Any] = {"consent_id": consent.id, "channel": consent.channel}
         if keyword is not None:
             data["keyword"] = keyword
-        session.add(
-            Event(
-                workspace_id=workspace_id,
-                type=CONSENT_WITHDRAWN,
-                conversation_id=consent.conversation_id,
-                contact_id=consent.contact_id,
-                message_id=message_id,
-                actor_kind=actor.kind,
-                actor_user_id=actor.user_id,
-                data=data,
-                occurred_at=now,
-                recorded_at=utcnow(),
-            )
+        record_event(
+            session,
+            workspace_id=workspace_id,
+            type=CONSENT_WITHDRAWN,
+            conversation_id=consent.conversation_id,
+            contact_id=consent.contact_id,
+            message_id=message_id,
+            actor=actor,
+            data=data,
+            occurred_at=now,
         )
         session.flush()
     return consent

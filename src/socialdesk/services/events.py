@@ -36,7 +36,7 @@ def record_event(
     session: Session,
     *,
     workspace_id: int,
-    type: EventType,
+    type: EventType | str,  # a service's own event type may be a plain string
     actor: Actor,
     conversation_id: int | None = None,
     contact_id: int | None = None,
@@ -48,7 +48,7 @@ def record_event(
     session.add(
         Event(
             workspace_id=workspace_id,
-            type=type.value,
+            type=str(type),
             conversation_id=conversation_id,
             contact_id=contact_id,
             message_id=message_id,
